@@ -81,3 +81,10 @@ func FromDir(dir string) (recipes []Recipe, skipped []error, err error) {
 func FromCatalogue(path string) (recipes []Recipe, skipped []error, err error) {
 	return nil, nil, errTODO
 }
+
+// Clone makes dst a clone of src (a local clone or a URL) whose work tree
+// is checked out, detached, at commit. dst must not exist or be empty.
+func Clone(ctx context.Context, src, dst, commit string) error { return errTODO }
+
+// Fetch updates a clone's tags and default branch from its "origin" remote.
+func Fetch(ctx context.Context, dir string) error { return errTODO }
