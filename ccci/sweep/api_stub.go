@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
-	"coopcloud.tech/cc-ci/ccci/env"
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
@@ -61,7 +60,3 @@ func Sync(ctx context.Context, recipes []recipe.Recipe, report func(name string,
 
 // WriteJUnit writes one testcase per recipe.
 func WriteJUnit(w io.Writer, s *Summary) error { return errTODO }
-
-// Notify runs argv with the summary JSON on stdin and CCCI_SWEEP_STATUS set,
-// in the environment e.
-func Notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error { return errTODO }
