@@ -1,0 +1,288 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/env"
+)
+
+// RunOptions configure one sweep. Config is required; every other field has
+// a useful zero value.
+type RunOptions struct {
+	Config *ccci.Config
+	Plan   Options // weekly, -retry-failed, -only
+
+	Sync  bool          // fetch tags first (also when Config.Sweep.Sync)
+	Jobs  int           // recipes at a time; 0 = Config.Sweep.Jobs, else 1
+	Defer time.Duration // how long to wait for CI jobs; 0 = Config.Sweep.Defer, else 2h
+	Poll  time.Duration // run-active lock polling interval; 0 = 1s
+
+	Getenv func(string) string // for enrolment defaults; nil = os.Getenv
+	Caller []string            // the caller's environment, for [env] pass; nil = os.Environ()
+	Now    func() time.Time    // nil = time.Now
+
+	Logger   *slog.Logger // nil = discard
+	Progress func(Event)  // called as each run starts and ends; nil = none
+	Warn     func(error)  // enrolment, tag and sync problems that do not stop the sweep
+
+	runCmd func(*exec.Cmd) error // test hook around cmd.Run; nil = cmd.Run
+}
+
+// Event is one progress report: a run starting (Done false) or ending.
+// Index counts runs from 1 to Total, in plan order.
+type Event struct {
+	Index, Total int
+	Done         bool
+	Outcome      Outcome
+}
+
+func (o *RunOptions) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+func (o *RunOptions) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
+}
+
+func (o *RunOptions) warn(err error) {
+	o.logger().Warn(err.Error())
+	if o.Warn != nil {
+		o.Warn(err)
+	}
+}
+
+func (o *RunOptions) jobs() int {
+	switch {
+	case o.Jobs > 0:
+		return o.Jobs
+	case o.Config.Sweep.Jobs > 0:
+		return o.Config.Sweep.Jobs
+	}
+	return 1
+}
+
+func (o *RunOptions) deferFor() time.Duration {
+	switch {
+	case o.Defer > 0:
+		return o.Defer
+	case o.Config.Sweep.Defer > 0:
+		return o.Config.Sweep.Defer
+	}
+	return 2 * time.Hour
+}
+
+// Prepare enrols the recipes, fetches their tags when asked, reads their
+// tag names and the state, and plans: what "cc-ci-sweep plan" shows. It
+// takes no lock and changes nothing.
+func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
+	if o.Config == nil {
+		return nil, nil, errors.New("sweep: no config")
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	recipes, skipped, err := Enrol(ctx, &o.Config.Sweep, getenv)
+	for _, s := range skipped {
+		o.warn(s)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.Sync || o.Config.Sweep.Sync {
+		Sync(ctx, recipes, func(name string, err error) {
+			if err != nil {
+				o.warn(fmt.Errorf("fetching %s: %w", name, err))
+				return
+			}
+			o.logger().Info("fetched", "recipe", name)
+		})
+	}
+	in, errs := ReadInputs(ctx, recipes, o.jobs())
+	for _, e := range errs {
+		o.warn(e)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	st, err := ReadState(o.Config.Sweep.State)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, Plan(in, st, o.Plan), nil
+}
+
+// Run is one sweep: it takes the sweep lock, plans, runs what the plan
+// says (at most Jobs at a time, each holding the run-active lock), promotes
+// what passed, and returns the summary. The error says why the sweep did
+// not end "ok" and maps to the exit code with ccci.ExitCode: ErrFailed,
+// ErrDeferred, ErrInterrupted, a BusyError (ErrLocked), or the error that
+// stopped it (state, config, enrolment). The summary is nil only when the
+// sweep never got to plan.
+func Run(ctx context.Context, o RunOptions) (*Summary, error) {
+	if o.Config == nil {
+		return nil, errors.New("sweep: no config")
+	}
+	cfg := &o.Config.Sweep
+	lock, err := lockSweep(lockdir(cfg))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+
+	e, err := env.Resolve(o.Config.Env)
+	if err != nil {
+		return nil, err
+	}
+	s := &Summary{Started: o.now().UTC(), Fingerprint: e.Fingerprint(), Weekly: o.Plan.Weekly}
+	o.logger().Info("sweep starting", "fingerprint", s.Fingerprint, "config", o.Config.File)
+
+	in, ds, err := Prepare(ctx, &o)
+	if err == nil {
+		err = PeelRuns(ctx, in, ds)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sw := &sweeper{o: &o, env: e, inputs: in, sum: s,
+		host: newHostLock(lockdir(cfg), o.now().Add(o.deferFor()), o.Poll)}
+	err = sw.runAll(ctx, ds)
+	s.Finished = o.now().UTC()
+	err = finish(s, err)
+	if err != nil {
+		s.Error = err.Error()
+	}
+	o.logger().Info("sweep finished", "status", s.Status)
+	return s, err
+}
+
+func lockdir(cfg *ccci.Sweep) string {
+	if cfg.Lockdir == "" {
+		return "/run/cc-ci"
+	}
+	return cfg.Lockdir
+}
+
+// runsDir is [sweep] runs, default "runs" next to the state file.
+func runsDir(cfg *ccci.Sweep) string {
+	if cfg.Runs != "" {
+		return cfg.Runs
+	}
+	return filepath.Join(filepath.Dir(cfg.State), "runs")
+}
+
+// sweeper carries one sweep's shared state between its runs.
+type sweeper struct {
+	o      *RunOptions
+	env    *env.Env
+	inputs []Input
+	sum    *Summary
+	host   *hostLock
+
+	mu      sync.Mutex
+	stopped error // ErrDeferred or ctx error: start nothing more
+}
+
+// runAll fills sum.Outcomes in plan order. Skips become "skipped"
+// outcomes; runs go through an errgroup limited to jobs. A failing recipe
+// returns nil to the group; only infrastructure errors cancel it.
+func (sw *sweeper) runAll(ctx context.Context, ds []Decision) error {
+	sw.sum.Outcomes = make([]Outcome, len(ds))
+	total := 0
+	for i, d := range ds {
+		sw.sum.Outcomes[i] = Outcome{Decision: d, Verdict: Skipped}
+		if d.Action == ActionRun {
+			total++
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(sw.o.jobs())
+	n := 0
+	for i, d := range ds {
+		if d.Action != ActionRun {
+			continue
+		}
+		n++
+		idx := n
+		g.Go(func() error {
+			out, err := sw.runOne(gctx, d, idx, total)
+			sw.sum.Outcomes[i] = out
+			return err
+		})
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = sw.stoppedErr()
+	}
+	return err
+}
+
+// stop records why no further run may start; the first reason wins.
+func (sw *sweeper) stop(err error) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.stopped == nil {
+		sw.stopped = err
+	}
+	return sw.stopped
+}
+
+func (sw *sweeper) stoppedErr() error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.stopped
+}
+
+func (sw *sweeper) progress(ev Event) {
+	if sw.o.Progress != nil {
+		sw.o.Progress(ev)
+	}
+}
+
+// finish sets s.Status from the outcomes and the error that ended the
+// sweep, and returns the error the caller maps to an exit code.
+func finish(s *Summary, err error) error {
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, ccci.ErrInterrupted):
+		s.Status = "interrupted"
+		return fmt.Errorf("sweep interrupted: %w", ccci.ErrInterrupted)
+	case errors.Is(err, ccci.ErrDeferred):
+		s.Status = "deferred"
+		return err
+	case err != nil:
+		s.Status = "error"
+		return err
+	}
+	failed := 0
+	for _, out := range s.Outcomes {
+		if out.Verdict != Pass && out.Verdict != Skipped || out.Verdict == Pass && !out.Promoted {
+			failed++
+		}
+	}
+	if failed > 0 {
+		s.Status = "failed"
+		return fmt.Errorf("%d of %d recipes did not pass and promote: %w", failed, len(s.Outcomes), ccci.ErrFailed)
+	}
+	s.Status = "ok"
+	return nil
+}
