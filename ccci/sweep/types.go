@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/recipe"
@@ -69,8 +70,39 @@ const (
 	Skipped     Verdict = "skipped"  // the plan said skip
 )
 
+// Failed reports whether the verdict counts as a failed test: fail,
+// timeout or error (could not start). Interrupted, deferred and skipped
+// runs are not failures.
+func (v Verdict) Failed() bool { return v == Fail || v == Timeout || v == Error }
+
+// known reports whether a run ending so makes its tag a known failure,
+// skipped by nightly plans until something newer is tagged: a test that
+// ran and failed or timed out. An error (could not start) is the host's
+// problem, so it is retried.
+func (v Verdict) known() bool { return v == Fail || v == Timeout }
+
 // Duration marshals as a Go duration string ("4m12s").
 type Duration time.Duration
+
+// String is the Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes the Go duration string ("4m12s").
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a Go duration string; an empty string is zero.
+func (d *Duration) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", b, err)
+	}
+	*d = Duration(v)
+	return nil
+}
 
 // Result is result.json in a run directory:
 // <runs>/<recipe>/<started UTC, 20060102T150405Z>-<to>/{result.json,log}.

@@ -1,0 +1,163 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// InputError is a recipe whose tags could not be read, peeled or fetched.
+type InputError struct {
+	Recipe string
+	Err    error
+}
+
+func (e *InputError) Error() string { return "recipe " + e.Recipe + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// errNoSource is a recipe with neither a clone nor a repository URL.
+var errNoSource = errors.New("no local clone and no repository URL")
+
+// ReadInputs reads each recipe's tag names, jobs recipes at a time (at
+// least one). Tags of a local clone are names only (Commit ""), since
+// listing is cheap and peeling annotated tags is not; PeelRuns peels the
+// few a plan runs. A recipe known only by its repository URL is listed
+// remotely, commits included. A recipe whose tags cannot be read is left
+// out of the inputs and reported as an *InputError; the others are
+// returned in the order given.
+func ReadInputs(ctx context.Context, recipes []recipe.Recipe, jobs int) ([]Input, []error) {
+	results := make([]Input, len(recipes))
+	errs := make([]error, len(recipes))
+	var g errgroup.Group
+	g.SetLimit(max(jobs, 1))
+	for i, r := range recipes {
+		g.Go(func() error {
+			tags, err := readTags(ctx, r)
+			if err != nil {
+				errs[i] = &InputError{Recipe: r.Name, Err: fmt.Errorf("reading tags: %w", err)}
+				return nil
+			}
+			results[i] = Input{Recipe: r, Tags: tags}
+			return nil
+		})
+	}
+	g.Wait()
+	var in []Input
+	var bad []error
+	for i := range recipes {
+		if errs[i] != nil {
+			bad = append(bad, errs[i])
+			continue
+		}
+		in = append(in, results[i])
+	}
+	return in, bad
+}
+
+// readTags lists one recipe's tags.
+func readTags(ctx context.Context, r recipe.Recipe) ([]recipe.Tag, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Dir != "":
+		names, err := recipe.LocalTagNames(ctx, r.Dir)
+		if err != nil {
+			return nil, err
+		}
+		tags := make([]recipe.Tag, len(names))
+		for i, n := range names {
+			tags[i] = recipe.Tag{Name: n}
+		}
+		return tags, nil
+	case r.Repository != "":
+		return recipe.RemoteTags(ctx, r.Repository)
+	}
+	return nil, errNoSource
+}
+
+// PeelRuns fills Decision.Commit for every run decision that lacks it, by
+// peeling its To tag in the recipe's clone (GOMAXPROCS at a time). Every
+// decision that can be filled is; the error joins an *InputError per
+// recipe that could not be (no input, no clone, tag missing).
+func PeelRuns(ctx context.Context, in []Input, ds []Decision) error {
+	byName := make(map[string]*Input, len(in))
+	for i := range in {
+		byName[in[i].Recipe.Name] = &in[i]
+	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	var mu sync.Mutex
+	var errs []error
+	for i := range ds {
+		d := &ds[i]
+		if d.Action != ActionRun || d.Commit != "" {
+			continue
+		}
+		g.Go(func() error {
+			if err := peel(ctx, byName[d.Recipe], d); err != nil {
+				mu.Lock()
+				errs = append(errs, &InputError{Recipe: d.Recipe, Err: err})
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return errors.Join(errs...)
+}
+
+// peel fills d.Commit from inp's clone.
+func peel(ctx context.Context, inp *Input, d *Decision) error {
+	switch {
+	case inp == nil:
+		return fmt.Errorf("peeling tag %s: recipe not among the inputs", d.To)
+	case inp.Recipe.Dir == "":
+		return fmt.Errorf("peeling tag %s: no local clone", d.To)
+	}
+	c, err := recipe.PeelTag(ctx, inp.Recipe.Dir, d.To)
+	if err != nil {
+		return fmt.Errorf("peeling tag %s: %w", d.To, err)
+	}
+	d.Commit = c
+	return nil
+}
+
+// syncJobs is how many clones Sync fetches at a time.
+const syncJobs = 4
+
+// Sync fetches each local clone's tags and default branch from its
+// "origin" remote (recipe.Fetch), a few at a time, and calls report once
+// per clone with nil or an *InputError. report is called from one
+// goroutine at a time, in completion order. Recipes without a clone are
+// not fetched and not reported. A failed fetch is only reported: that
+// recipe is planned from what its clone holds.
+func Sync(ctx context.Context, recipes []recipe.Recipe, report func(name string, err error)) {
+	var g errgroup.Group
+	g.SetLimit(syncJobs)
+	var mu sync.Mutex
+	for _, r := range recipes {
+		if r.Dir == "" {
+			continue
+		}
+		g.Go(func() error {
+			err := recipe.Fetch(ctx, r.Dir)
+			if err != nil {
+				err = &InputError{Recipe: r.Name, Err: fmt.Errorf("fetching: %w", err)}
+			}
+			if report != nil {
+				mu.Lock()
+				report(r.Name, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	g.Wait()
+}

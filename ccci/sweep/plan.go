@@ -1,0 +1,206 @@
+package sweep
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// Plan decides, per recipe, whether to run it and why (the table in the
+// package doc). It is pure: it reads no files, no clock and no network, so
+// the same inputs always give the same plan. The result is sorted by
+// recipe name. st may be nil (no canonical versions).
+//
+// Recipes not named in opts.Only (when it names any) stay in the plan as
+// skips with reason not-selected, so reports still list every enrolled
+// recipe; names in opts.Only that no input holds are reported by
+// Options.Unknown, not here.
+func Plan(in []Input, st *State, opts Options) []Decision {
+	only := opts.selected()
+	ds := make([]Decision, 0, len(in))
+	for _, inp := range in {
+		name := inp.Recipe.Name
+		if only != nil && !only[name] {
+			ds = append(ds, Decision{Recipe: name, Action: ActionSkip, Reason: Excluded,
+				Detail: "not selected by -only"})
+			continue
+		}
+		ds = append(ds, planOne(inp, st.Record(name), opts))
+	}
+	slices.SortStableFunc(ds, func(a, b Decision) int { return strings.Compare(a.Recipe, b.Recipe) })
+	return ds
+}
+
+// selected is the set of names in Only, or nil when it names none.
+func (o Options) selected() map[string]bool {
+	var m map[string]bool
+	for _, n := range o.Only {
+		if n = strings.TrimSpace(n); n != "" {
+			if m == nil {
+				m = map[string]bool{}
+			}
+			m[n] = true
+		}
+	}
+	return m
+}
+
+// Unknown returns the names in o.Only that no input holds, sorted, so a
+// caller can refuse "-only gitae" instead of planning nothing.
+func (o Options) Unknown(in []Input) []string {
+	have := map[string]bool{}
+	for _, inp := range in {
+		have[inp.Recipe.Name] = true
+	}
+	var out []string
+	for n := range o.selected() {
+		if !have[n] {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// planOne decides for one recipe; rec may be nil.
+func planOne(inp Input, rec *Record, opts Options) Decision {
+	d := Decision{Recipe: inp.Recipe.Name}
+	names := make([]string, len(inp.Tags))
+	for i, t := range inp.Tags {
+		names[i] = t.Name
+	}
+	rels, _ := recipe.Releases(names)
+	latest, ok := recipe.Latest(names)
+	if !ok || len(rels) == 0 {
+		d.Action, d.Reason = ActionSkip, NeverReleased
+		d.Detail = fmt.Sprintf("no release tags among %d tags", len(names))
+		return d
+	}
+	d.To = latest.String()
+	d.Commit = tagCommit(inp.Tags, d.To)
+	decide(&d, latest, rels, inp.Tags, rec, opts)
+	if d.Action == ActionRun && d.Reason != UpToDate {
+		knownFailure(&d, rec, opts)
+	}
+	if d.Action != ActionRun {
+		d.Commit = ""
+	}
+	return d
+}
+
+// decide applies the table, knowing the latest release; d.To is set.
+func decide(d *Decision, latest recipe.Version, rels []recipe.Version, tags []recipe.Tag, rec *Record, opts Options) {
+	canon, why := canonical(rec, latest)
+	if why != "" {
+		d.Action, d.Reason = ActionRun, NeverVerified
+		d.Detail = why + "; latest tag " + d.To
+		return
+	}
+	d.From = canon.String()
+	switch c := recipe.Compare(canon, latest); {
+	case c < 0:
+		d.Action, d.Reason = ActionRun, NewVersion
+		d.Detail = fmt.Sprintf("canonical %s < latest tag %s", canon, latest)
+	case c > 0:
+		d.Action, d.Reason, d.Warning = ActionSkip, CanonicalAhead, true
+		d.Detail = fmt.Sprintf("canonical %s > latest tag %s (a tag was deleted?)", canon, latest)
+	case !hasTag(rels, canon.String()):
+		d.Action, d.Reason = ActionRun, Retagged
+		d.Detail = fmt.Sprintf("canonical %s = latest tag %s in precedence, but tagged differently", canon, latest)
+	default:
+		// The canonical tag itself is (one of) the latest: the tie-break
+		// between equal versions never decides whether to run.
+		d.To, d.Commit = canon.String(), tagCommit(tags, canon.String())
+		if rec.Commit != "" && d.Commit != "" && rec.Commit != d.Commit {
+			d.Action, d.Reason, d.From = ActionRun, Retagged, newestBelow(rels, canon)
+			d.Detail = fmt.Sprintf("tag %s moved from commit %.12s to %.12s", d.To, rec.Commit, d.Commit)
+			return
+		}
+		upToDate(d, canon, rels, opts)
+	}
+}
+
+// upToDate is the canonical version being (one of) the latest tags: skip,
+// or in weekly mode run it again, upgrading from the release before it.
+func upToDate(d *Decision, canon recipe.Version, rels []recipe.Version, opts Options) {
+	d.Reason = UpToDate
+	if !opts.Weekly {
+		d.Action = ActionSkip
+		d.Detail = fmt.Sprintf("canonical %s is the latest tag", canon)
+		return
+	}
+	d.Action = ActionRun
+	d.From = newestBelow(rels, canon)
+	d.Detail = fmt.Sprintf("weekly re-verification of canonical %s", canon)
+}
+
+// canonical parses the record's version. why says why there is none usable
+// (no record, no version, not a release); it is "" when canon is usable.
+func canonical(rec *Record, latest recipe.Version) (canon recipe.Version, why string) {
+	if rec == nil || rec.Version == "" {
+		return canon, "no canonical version"
+	}
+	canon, err := recipe.Parse(rec.Version)
+	if err != nil {
+		return canon, fmt.Sprintf("canonical %q is not a version", rec.Version)
+	}
+	if canon.Class() != recipe.Release && canon.Class() != latest.Class() {
+		return canon, fmt.Sprintf("canonical %s is not a release", canon)
+	}
+	return canon, ""
+}
+
+// knownFailure turns a run into a known-failure skip (nightly) or run
+// (weekly, retry-failed) when the recipe's last result says this very tag
+// already failed. A newer tag makes the last result stale.
+func knownFailure(d *Decision, rec *Record, opts Options) {
+	if rec == nil || rec.Last == nil || rec.Last.Version != d.To || !rec.Last.Verdict.known() {
+		return
+	}
+	when := ""
+	if !rec.Last.TS.IsZero() {
+		when = " on " + rec.Last.TS.UTC().Format("2006-01-02 15:04Z")
+	}
+	d.Reason = KnownFailure
+	d.Detail = fmt.Sprintf("latest tag %s already ended %s%s, nothing newer", d.To, rec.Last.Verdict, when)
+	switch {
+	case opts.Weekly:
+		d.Detail += "; weekly retry"
+	case opts.RetryFailed:
+		d.Detail += "; retrying (-retry-failed)"
+	default:
+		d.Action = ActionSkip
+	}
+}
+
+// newestBelow is the newest release strictly older than v, or "".
+func newestBelow(rels []recipe.Version, v recipe.Version) string {
+	var older []recipe.Version
+	for _, r := range rels {
+		if recipe.Compare(r, v) < 0 {
+			older = append(older, r)
+		}
+	}
+	if len(older) == 0 {
+		return ""
+	}
+	recipe.Sort(older)
+	return older[len(older)-1].String()
+}
+
+// hasTag reports whether rels holds the tag name exactly.
+func hasTag(rels []recipe.Version, name string) bool {
+	return slices.ContainsFunc(rels, func(v recipe.Version) bool { return v.String() == name })
+}
+
+// tagCommit is the known commit of the named tag, or "".
+func tagCommit(tags []recipe.Tag, name string) string {
+	for _, t := range tags {
+		if t.Name == name {
+			return t.Commit
+		}
+	}
+	return ""
+}

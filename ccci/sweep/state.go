@@ -1,0 +1,320 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// Record statuses. A canonical record made by a passing sweep run says
+// StatusPass; one made by "cc-ci-sweep promote" says StatusByHand, so the
+// state file shows that no test backed it. The plan treats both alike.
+const (
+	StatusPass   = "pass"
+	StatusByHand = "promoted-by-hand"
+)
+
+// StateError is a state file that cannot be read or parsed. It stops the
+// sweep; ccci.ExitCode maps it to 2 (errors.Is(err, ccci.ErrUsage) holds),
+// and the file is never overwritten.
+type StateError struct {
+	Path string
+	Err  error
+}
+
+func (e *StateError) Error() string { return "state " + e.Path + ": " + e.Err.Error() }
+func (e *StateError) Unwrap() error { return e.Err }
+
+// Is makes a StateError a usage/config error for ccci.ExitCode (exit 2).
+func (e *StateError) Is(target error) bool { return target == ccci.ErrUsage }
+
+// ErrSchema is wrapped by the StateError of a state file whose schema is
+// missing or newer than StateSchema.
+var ErrSchema = errors.New("unknown state schema")
+
+// NewState returns an empty State of the current schema.
+func NewState() *State {
+	return &State{Schema: StateSchema, Recipes: map[string]*Record{}}
+}
+
+// Record returns the recipe's record, or nil. It works on a nil State.
+func (s *State) Record(name string) *Record {
+	if s == nil {
+		return nil
+	}
+	return s.Recipes[name]
+}
+
+// Canonical returns the recipe's canonical version and commit ("" if none).
+func (s *State) Canonical(name string) (version, commit string) {
+	if r := s.Record(name); r != nil {
+		return r.Version, r.Commit
+	}
+	return "", ""
+}
+
+// record returns the recipe's record, creating it.
+func (s *State) record(name string) *Record {
+	if s.Recipes == nil {
+		s.Recipes = map[string]*Record{}
+	}
+	r := s.Recipes[name]
+	if r == nil {
+		r = &Record{}
+		s.Recipes[name] = r
+	}
+	return r
+}
+
+// ReadState reads the state file; a missing file is an empty State. A file
+// that does not parse, or whose schema is missing or newer than StateSchema,
+// is a *StateError naming the file.
+func ReadState(path string) (*State, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewState(), nil
+	}
+	if err != nil {
+		return nil, &StateError{Path: path, Err: err}
+	}
+	return parseState(path, b)
+}
+
+// parseState decodes and checks a state file's bytes.
+func parseState(path string, b []byte) (*State, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, &StateError{Path: path, Err: errors.New("empty file")}
+	}
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&st); err != nil {
+		return nil, &StateError{Path: path, Err: jsonError(b, err)}
+	}
+	if dec.More() {
+		return nil, &StateError{Path: path, Err: errors.New("trailing data after the JSON object")}
+	}
+	switch {
+	case st.Schema == 0:
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: no \"schema\" field", ErrSchema)}
+	case st.Schema > StateSchema:
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d is newer than %d (a newer cc-ci wrote it)", ErrSchema, st.Schema, StateSchema)}
+	case st.Schema < 0:
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d", ErrSchema, st.Schema)}
+	}
+	if st.Recipes == nil {
+		st.Recipes = map[string]*Record{}
+	}
+	for name, r := range st.Recipes {
+		if r == nil {
+			delete(st.Recipes, name)
+		}
+	}
+	return &st, nil
+}
+
+// jsonError adds the line number to a JSON syntax or type error.
+func jsonError(b []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(b)) {
+		return err
+	}
+	line := 1 + bytes.Count(b[:off], []byte("\n"))
+	return fmt.Errorf("line %d: %w", line, err)
+}
+
+// UpdateState reads the state file, calls fn and writes the result, all
+// under an exclusive flock on path+".lock" (taken by polling until ctx
+// ends). The file is replaced atomically: a temporary file in the same
+// directory is written, synced and renamed over it, and the directory is
+// synced. If the file does not parse, fn is not called and nothing is
+// written; if fn returns an error, nothing is written.
+func UpdateState(ctx context.Context, path string, fn func(*State) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	unlock, err := lockFile(ctx, path+".lock")
+	if err != nil {
+		return fmt.Errorf("locking state %s: %w", path, err)
+	}
+	defer unlock()
+	removeStaleTemps(path)
+	st, err := ReadState(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(st); err != nil {
+		return err
+	}
+	st.Schema = StateSchema
+	return writeState(path, st)
+}
+
+// lockFile takes an exclusive flock on path, polling until ctx ends.
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fd := int(f.Fd())
+	wait := time.Millisecond
+	for {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(fd, syscall.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// tempPrefix starts the names of the temporary files writeState makes.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps removes temporary files left by a writer killed before
+// its rename. Only writers holding the lock make them, so under the lock
+// every one is stale.
+func removeStaleTemps(path string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), escapeGlob(tempPrefix(path))+"*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+var globMeta = regexp.MustCompile(`[*?\[\\]`)
+
+func escapeGlob(s string) string { return globMeta.ReplaceAllString(s, `\$0`) }
+
+// writeState replaces path with st atomically.
+func writeState(path string, st *State) (err error) {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding state %s: %w", path, err)
+	}
+	b = append(b, '\n')
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tempPrefix(path))
+	if err != nil {
+		return fmt.Errorf("writing state %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return fmt.Errorf("writing state %s: %w", path, err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing state %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("syncing state %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing state %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("replacing state %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing state directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing state directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+var hexCommit = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// checkPromotion validates Promote's arguments.
+func checkPromotion(name string, v recipe.Version, commit string) error {
+	if err := recipe.ValidName(name); err != nil {
+		return fmt.Errorf("promoting %q: %w", name, err)
+	}
+	if v.IsZero() {
+		return fmt.Errorf("promoting %s: no version", name)
+	}
+	if c := v.Class(); c != recipe.Release && c != recipe.Legacy {
+		return fmt.Errorf("promoting %s: %s is not a release", name, v)
+	}
+	if !hexCommit.MatchString(commit) {
+		return fmt.Errorf("promoting %s %s: commit %q is not a full hex object name", name, v, commit)
+	}
+	return nil
+}
+
+// Promote makes v (at commit) the recipe's canonical version, with status
+// "pass" and time now; the recipe's last result is kept. Call it only
+// after a passing run; "cc-ci-sweep promote" uses PromoteByHand.
+func Promote(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) error {
+	return promote(ctx, path, name, v, commit, StatusPass, now)
+}
+
+// PromoteByHand is Promote with status "promoted-by-hand".
+func PromoteByHand(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) error {
+	return promote(ctx, path, name, v, commit, StatusByHand, now)
+}
+
+func promote(ctx context.Context, path, name string, v recipe.Version, commit, status string, now time.Time) error {
+	commit = strings.ToLower(commit)
+	if err := checkPromotion(name, v, commit); err != nil {
+		return err
+	}
+	return UpdateState(ctx, path, func(st *State) error {
+		r := st.record(name)
+		r.Version, r.Commit, r.Status, r.TS = v.String(), commit, status, now.UTC()
+		return nil
+	})
+}
+
+// RecordLast records a result beside the canonical record, which it never
+// touches.
+func RecordLast(ctx context.Context, path, name string, last Last) error {
+	if err := recipe.ValidName(name); err != nil {
+		return fmt.Errorf("recording result of %q: %w", name, err)
+	}
+	last.TS = last.TS.UTC()
+	return UpdateState(ctx, path, func(st *State) error {
+		st.record(name).Last = &last
+		return nil
+	})
+}
