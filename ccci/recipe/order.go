@@ -1,0 +1,229 @@
+package recipe
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	goversion "github.com/hashicorp/go-version"
+)
+
+// Reasons Releases gives for tags it leaves out, besides ErrSyntax.
+var (
+	// ErrPrerelease: pre-releases are never releases.
+	ErrPrerelease = errors.New("pre-release, not a release")
+	// ErrLegacy: a tag without '+' in a recipe that has '+' tags, or one
+	// with a suffix (1.14.1-rootless_1) in a recipe that has none.
+	ErrLegacy = errors.New("legacy tag without '+', not a release")
+)
+
+// Compare returns -1, 0 or +1 as a has lower, equal or higher precedence
+// than b: major, minor, patch, then pre-release (semver §11). The upstream
+// part and a "v" prefix never decide it. The zero Version is lowest.
+func Compare(a, b Version) int {
+	if a.IsZero() || b.IsZero() {
+		return cmpBool(!a.IsZero(), !b.IsZero())
+	}
+	if c := cmpUint(a.major, b.major); c != 0 {
+		return c
+	}
+	if c := cmpUint(a.minor, b.minor); c != 0 {
+		return c
+	}
+	if c := cmpUint(a.patch, b.patch); c != 0 {
+		return c
+	}
+	if a.pre == b.pre {
+		return 0
+	}
+	if a.pre == "" || b.pre == "" {
+		return cmpBool(a.pre == "", b.pre == "")
+	}
+	return comparePre(a.pre, b.pre)
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case b:
+		return -1
+	}
+	return 1
+}
+
+// comparePre compares dot-separated pre-release identifiers (semver §11).
+func comparePre(a, b string) int {
+	for a != "" && b != "" {
+		var x, y string
+		x, a, _ = strings.Cut(a, ".")
+		y, b, _ = strings.Cut(b, ".")
+		if c := compareIdent(x, y); c != 0 {
+			return c
+		}
+	}
+	return cmpBool(a != "", b != "")
+}
+
+// compareIdent: numeric identifiers numerically and below alphanumeric
+// ones, alphanumeric ones in ASCII order.
+func compareIdent(x, y string) int {
+	nx, ny := isNumeric(x), isNumeric(y)
+	switch {
+	case nx && ny:
+		if len(x) != len(y) {
+			return cmpBool(len(x) > len(y), len(y) > len(x))
+		}
+	case nx != ny:
+		return cmpBool(!nx, !ny)
+	}
+	return strings.Compare(x, y)
+}
+
+func isNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Sort sorts vs in ascending precedence. Versions of equal precedence are
+// ordered by their upstream part (with hashicorp/go-version where it
+// parses, those that do first), then by the raw tag, so the order is total
+// and does not depend on the input order.
+func Sort(vs []Version) {
+	slices.SortFunc(vs, Compare)
+	for i := 0; i < len(vs); {
+		j := i + 1
+		for j < len(vs) && Compare(vs[i], vs[j]) == 0 {
+			j++
+		}
+		if j-i > 1 {
+			sortTies(vs[i:j])
+		}
+		i = j
+	}
+}
+
+// tie is a version with its upstream parsed once.
+type tie struct {
+	v  Version
+	up *goversion.Version // nil when the upstream does not parse
+}
+
+// sortTies orders versions of equal precedence.
+func sortTies(vs []Version) {
+	ts := make([]tie, len(vs))
+	for i, v := range vs {
+		ts[i] = newTie(v)
+	}
+	slices.SortFunc(ts, compareTie)
+	for i := range ts {
+		vs[i] = ts[i].v
+	}
+}
+
+func newTie(v Version) tie {
+	t := tie{v: v}
+	if v.upstream != "" {
+		t.up, _ = goversion.NewVersion(v.upstream)
+	}
+	return t
+}
+
+func compareTie(a, b tie) int {
+	if a.v.upstream != b.v.upstream {
+		switch {
+		case a.up != nil && b.up != nil:
+			if c := a.up.Compare(b.up); c != 0 {
+				return c
+			}
+		case a.up != nil || b.up != nil:
+			return cmpBool(a.up == nil, b.up == nil)
+		}
+		if c := strings.Compare(a.v.upstream, b.v.upstream); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a.v.raw, b.v.raw)
+}
+
+// Releases returns a recipe's release versions in ascending order (Sort),
+// and every tag it left out with why: invalid tags (ErrSyntax),
+// pre-releases (ErrPrerelease), and legacy tags (ErrLegacy) unless the
+// recipe has no '+' tag at all, in which case plain X.Y.Z and vX.Y.Z tags are
+// its releases. Skipped tags keep their input order.
+func Releases(tags []string) (releases []Version, skipped []*TagError) {
+	vs := make([]Version, len(tags))
+	plus := false
+	for i, t := range tags {
+		vs[i], _ = parse(t)
+		plus = plus || vs[i].class == Release || vs[i].class == Prerelease
+	}
+	for i, v := range vs {
+		if err := releaseRule(tags[i], v, plus); err != nil {
+			skipped = append(skipped, err)
+			continue
+		}
+		releases = append(releases, v)
+	}
+	Sort(releases)
+	return releases, skipped
+}
+
+// releaseRule says why tag (parsed as v) is not a release, nil when it is
+// one. plus says whether the recipe has any valid '+' tag.
+func releaseRule(tag string, v Version, plus bool) *TagError {
+	var err error
+	switch {
+	case v.IsZero():
+		_, err = Parse(tag)
+		return err.(*TagError)
+	case v.class == Prerelease:
+		err = ErrPrerelease
+	case v.class == Legacy && (plus || v.pre != ""):
+		err = ErrLegacy
+	default:
+		return nil
+	}
+	return &TagError{Tag: tag, Err: err}
+}
+
+// Latest returns the highest-precedence release among tags (as Releases
+// counts them), and false when there is none. Among releases of equal
+// precedence it returns the one Sort puts last. It parses each tag once and
+// does not sort.
+func Latest(tags []string) (Version, bool) {
+	vs := make([]Version, 0, len(tags))
+	plus := false
+	for _, t := range tags {
+		if v, reason := parse(t); reason == "" {
+			plus = plus || v.class != Legacy
+			vs = append(vs, v)
+		}
+	}
+	var best Version
+	for _, v := range vs {
+		if releaseRule(v.raw, v, plus) != nil {
+			continue
+		}
+		c := Compare(v, best)
+		if c > 0 || c == 0 && compareTie(newTie(v), newTie(best)) > 0 {
+			best = v
+		}
+	}
+	return best, !best.IsZero()
+}
