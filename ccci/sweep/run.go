@@ -170,6 +170,12 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		s.Error = err.Error()
 	}
 	o.logger().Info("sweep finished", "status", s.Status)
+	if len(cfg.Notify) > 0 {
+		// After an interrupt too: the operator wants to hear about it.
+		if nerr := Notify(context.WithoutCancel(ctx), e, cfg.Notify, s); nerr != nil {
+			o.warn(fmt.Errorf("notifying: %w", nerr))
+		}
+	}
 	return s, err
 }
 

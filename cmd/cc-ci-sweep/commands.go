@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/ccci/sweep"
+)
+
+// cmdPlan prints what a sweep would run, and why.
+func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	p := newPlanFlags("plan", stderr)
+	if err := parse(p.fs, args); err != nil {
+		return err
+	}
+	o, err := p.options(stderr)
+	if err != nil {
+		return err
+	}
+	_, ds, err := sweep.Prepare(ctx, &o)
+	if err != nil {
+		return err
+	}
+	if *p.json {
+		if ds == nil {
+			ds = []sweep.Decision{}
+		}
+		return writeJSON(stdout, ds)
+	}
+	printPlan(stdout, ds)
+	return nil
+}
+
+// printPlan is the plan as a table.
+func printPlan(w io.Writer, ds []sweep.Decision) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECIPE\tACTION\tREASON\tFROM\tTO\tDETAIL")
+	for _, d := range ds {
+		detail := d.Detail
+		if d.Warning {
+			detail = "WARNING: " + detail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Recipe, d.Action, d.Reason, dash(d.From), dash(d.To), detail)
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// cmdRun is one sweep.
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	p := newPlanFlags("run", stderr)
+	jobs := p.fs.Int("jobs", 0, "recipes at a time (default [sweep] jobs, else 1)")
+	deferFor := p.fs.Duration("defer", 0, "how long to wait for CI jobs before deferring (default [sweep] defer, else 2h)")
+	junit := p.fs.String("junit", "", "write a JUnit XML report to FILE")
+	if err := parse(p.fs, args); err != nil {
+		return err
+	}
+	if *jobs < 0 || *deferFor < 0 {
+		return fmt.Errorf("run: -jobs and -defer must not be negative: %w", ccci.ErrUsage)
+	}
+	o, err := p.options(stderr)
+	if err != nil {
+		return err
+	}
+	o.Jobs, o.Defer = *jobs, *deferFor
+	o.Progress = func(ev sweep.Event) { fmt.Fprintln(stderr, progressLine(ev)) }
+	s, err := sweep.Run(ctx, o)
+	if s == nil {
+		return err
+	}
+	if *junit != "" {
+		if jerr := writeJUnit(*junit, s); jerr != nil {
+			fmt.Fprintf(stderr, "warning: %v\n", jerr)
+		}
+	}
+	printSummary(stderr, s)
+	if *p.json {
+		if jerr := writeJSON(stdout, s); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	return err
+}
+
+// progressLine is "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ..." as a run
+// starts, and the same with its outcome as it ends.
+func progressLine(ev sweep.Event) string {
+	o := ev.Outcome
+	line := fmt.Sprintf("[%d/%d] %s %s -> %s ...", ev.Index, ev.Total, o.Recipe, dash(o.From), o.To)
+	if !ev.Done {
+		return line
+	}
+	return line + " " + outcomeText(o) + " (" + since(time.Duration(o.Duration)) + ")"
+}
+
+// outcomeText is "pass, promoted", "pass, not promoted: why", "fail", ...
+func outcomeText(o sweep.Outcome) string {
+	switch {
+	case o.Verdict == sweep.Pass && o.Promoted:
+		return "pass, promoted"
+	case o.Verdict == sweep.Pass:
+		return "pass, " + o.Note
+	case o.Verdict == sweep.Skipped:
+		return "skip, " + string(o.Reason)
+	case o.RunDir != "":
+		return string(o.Verdict) + ", log " + o.RunDir + "/" + sweep.LogFile
+	case o.Note != "":
+		return string(o.Verdict) + ", " + o.Note
+	}
+	return string(o.Verdict)
+}
+
+// printSummary ends the sweep's stderr: skips and not-started recipes
+// (the runs had their lines already), counts, status.
+func printSummary(w io.Writer, s *sweep.Summary) {
+	counts := map[sweep.Verdict]int{}
+	promoted := 0
+	for _, o := range s.Outcomes {
+		counts[o.Verdict]++
+		if o.Promoted {
+			promoted++
+		}
+		if o.Verdict == sweep.Skipped || o.Verdict == sweep.Deferred || o.RunDir == "" && o.Verdict == sweep.Interrupted {
+			fmt.Fprintf(w, "  %s %s: %s\n", o.Recipe, outcomeText(o), o.Detail)
+		}
+	}
+	var parts []string
+	for _, v := range []sweep.Verdict{sweep.Pass, sweep.Fail, sweep.Timeout, sweep.Error, sweep.Interrupted, sweep.Deferred, sweep.Skipped} {
+		if counts[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing planned")
+	}
+	fmt.Fprintf(w, "sweep %s: %s; %d promoted (%s)\n", s.Status, strings.Join(parts, ", "), promoted,
+		since(s.Finished.Sub(s.Started)))
+}
+
+func writeJUnit(path string, s *sweep.Summary) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing JUnit report: %w", err)
+	}
+	err = sweep.WriteJUnit(f, s)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing JUnit report %s: %w", path, err)
+	}
+	return nil
+}
+
+// cmdStatus prints the canonical versions and last results.
+func cmdStatus(args []string, stdout, stderr io.Writer) error {
+	fs, config := newFlags("status", stderr)
+	asJSON := fs.Bool("json", false, "print the state file's content as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("status: unexpected argument %q: %w", fs.Arg(0), ccci.ErrUsage)
+	}
+	cfg, err := loadConfig(*config)
+	if err != nil {
+		return err
+	}
+	st, err := sweep.ReadState(cfg.Sweep.State)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, st)
+	}
+	printStatus(stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st *sweep.State) {
+	names := make([]string, 0, len(st.Recipes))
+	for name := range st.Recipes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECIPE\tCANONICAL\tCOMMIT\tSINCE\tLAST")
+	for _, name := range names {
+		r := st.Recipes[name]
+		since := "-"
+		if !r.TS.IsZero() {
+			since = r.TS.UTC().Format(time.RFC3339)
+		}
+		last := "-"
+		if r.Last != nil {
+			last = fmt.Sprintf("%s %s (%s)", r.Last.Verdict, r.Last.Version, time.Duration(r.Last.Duration))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, dash(r.Version), dash(short(r.Commit)), since, last)
+	}
+	tw.Flush()
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+// cmdPromote makes VERSION, a release tag of RECIPE, its canonical version.
+func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, config := newFlags("promote", stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return fmt.Errorf("promote: want RECIPE VERSION: %w", ccci.ErrUsage)
+	}
+	name, version := fs.Arg(0), fs.Arg(1)
+	cfg, err := loadConfig(*config)
+	if err != nil {
+		return err
+	}
+	v, commit, err := findRelease(ctx, &cfg.Sweep, name, version)
+	if err != nil {
+		return err
+	}
+	if err := sweep.Promote(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, short(commit))
+	return nil
+}
+
+// findRelease checks that version is a release tag of the enrolled recipe
+// name and returns it with its commit.
+func findRelease(ctx context.Context, cfg *ccci.Sweep, name, version string) (recipe.Version, string, error) {
+	var zero recipe.Version
+	if err := recipe.ValidName(name); err != nil {
+		return zero, "", fmt.Errorf("promote: %w: %w", err, ccci.ErrUsage)
+	}
+	recipes, _, err := sweep.Enrol(ctx, cfg, os.Getenv)
+	if err != nil {
+		return zero, "", err
+	}
+	i := slices.IndexFunc(recipes, func(r recipe.Recipe) bool { return r.Name == name })
+	if i < 0 {
+		return zero, "", fmt.Errorf("promote: recipe %q is not enrolled: %w", name, ccci.ErrUsage)
+	}
+	dir := recipes[i].Dir
+	if dir == "" {
+		return zero, "", fmt.Errorf("promote: recipe %q has no local clone: %w", name, ccci.ErrUsage)
+	}
+	names, err := recipe.LocalTagNames(ctx, dir)
+	if err != nil {
+		return zero, "", fmt.Errorf("promote: reading tags of %s: %w: %w", dir, err, ccci.ErrUsage)
+	}
+	releases, _ := recipe.Releases(names)
+	j := slices.IndexFunc(releases, func(v recipe.Version) bool { return v.String() == version })
+	if j < 0 {
+		return zero, "", fmt.Errorf("promote: %q is not a release tag of %s: %w", version, name, ccci.ErrUsage)
+	}
+	commit, err := recipe.PeelTag(ctx, dir, version)
+	if err != nil {
+		return zero, "", fmt.Errorf("promote: %w", err)
+	}
+	return releases[j], commit, nil
+}
