@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,6 +119,10 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 	in, errs := ReadInputs(ctx, recipes, o.jobs())
 	for _, e := range errs {
 		o.warn(e)
+	}
+	if unknown := o.Plan.Unknown(in); len(unknown) > 0 {
+		return nil, nil, fmt.Errorf("-only names recipes that are not enrolled: %s: %w",
+			strings.Join(unknown, ", "), ccci.ErrUsage)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -241,7 +242,7 @@ func (sw *sweeper) promote(ctx context.Context, d Decision) (bool, string, error
 	switch {
 	case rec == nil:
 		return false, "not promoted: no record in " + state, nil
-	case rec.Version != d.To || rec.Commit != d.Commit:
+	case rec.Version != d.To || !strings.EqualFold(rec.Commit, d.Commit):
 		return false, fmt.Sprintf("not promoted: %s holds %s at %s", state, rec.Version, rec.Commit), nil
 	}
 	return true, "", nil

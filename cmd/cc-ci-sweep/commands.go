@@ -239,7 +239,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if err := sweep.Promote(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
+	if err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, short(commit))
