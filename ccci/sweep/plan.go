@@ -108,7 +108,7 @@ func decide(d *Decision, latest recipe.Version, rels []recipe.Version, tags []re
 		d.Detail = fmt.Sprintf("canonical %s > latest tag %s (a tag was deleted?)", canon, latest)
 	case !hasTag(rels, canon.String()):
 		d.Action, d.Reason = ActionRun, Retagged
-		d.Detail = fmt.Sprintf("canonical %s = latest tag %s in precedence, but tagged differently", canon, latest)
+		d.Detail = fmt.Sprintf("canonical %s is no longer tagged; latest tag %s is the same version", canon, latest)
 	default:
 		// The canonical tag itself is (one of) the latest: the tie-break
 		// between equal versions never decides whether to run.
@@ -159,12 +159,12 @@ func knownFailure(d *Decision, rec *Record, opts Options) {
 	if rec == nil || rec.Last == nil || rec.Last.Version != d.To || !rec.Last.Verdict.known() {
 		return
 	}
-	when := ""
+	how := string(rec.Last.Verdict)
 	if !rec.Last.TS.IsZero() {
-		when = " on " + rec.Last.TS.UTC().Format("2006-01-02 15:04Z")
+		how += ", " + rec.Last.TS.UTC().Format("2006-01-02 15:04Z")
 	}
 	d.Reason = KnownFailure
-	d.Detail = fmt.Sprintf("latest tag %s already ended %s%s, nothing newer", d.To, rec.Last.Verdict, when)
+	d.Detail = fmt.Sprintf("latest tag %s already failed (%s), nothing newer", d.To, how)
 	switch {
 	case opts.Weekly:
 		d.Detail += "; weekly retry"
