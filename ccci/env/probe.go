@@ -1,0 +1,167 @@
+package env
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	version "github.com/hashicorp/go-version"
+	"golang.org/x/sync/errgroup"
+)
+
+// DefaultProbeTimeout bounds each tool's version probe when
+// Env.ProbeTimeout is zero.
+const DefaultProbeTimeout = 10 * time.Second
+
+// ProbeJobs is how many version probes run at a time.
+const ProbeJobs = 8
+
+// NoProbe, as a tool's VersionFlags entry, means the tool is not run by
+// Probe (for a tool that has no version flag); it then cannot carry a
+// Require constraint.
+const NoProbe = "-"
+
+// probeOutputMax caps how much of a probe's output is kept.
+const probeOutputMax = 64 << 10
+
+// ToolStatus is one probed tool.
+type ToolStatus struct {
+	Tool       string
+	Path       string
+	Version    string // "" when not found in the output
+	Constraint string // from Require, "" when none
+	OK         bool   // ran and exited 0, and the version meets Constraint (if any)
+	Err        error  // why not OK
+}
+
+// Probe runs each tool's version flag (Spec.VersionFlags, default
+// "--version"; a flag holding spaces is several arguments) in parallel, at
+// most ProbeJobs at a time, in the job environment e.Environ(os.Environ()),
+// each in its own process group, killed with the group after
+// e.ProbeTimeout. The version is found in the output by ParseVersion and
+// checked against Spec.Require. Results come back in Spec.Tools order; a
+// tool failing never stops the others. Probe is for -check only: it runs
+// processes, which the hot path never does.
+func (e *Env) Probe(ctx context.Context) []ToolStatus {
+	results := make([]ToolStatus, len(e.Spec.Tools))
+	environ := e.Environ(os.Environ())
+	var g errgroup.Group
+	g.SetLimit(ProbeJobs)
+	for i, tool := range e.Spec.Tools {
+		g.Go(func() error {
+			results[i] = e.probe(ctx, tool, environ)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return results
+}
+
+// probe runs and judges one tool.
+func (e *Env) probe(ctx context.Context, tool string, environ []string) ToolStatus {
+	st := ToolStatus{Tool: tool, Path: e.Tools[tool], Constraint: e.Spec.Require[tool]}
+	if st.Path == "" {
+		st.Err = &MissingError{Tools: []string{tool}, Dirs: e.Spec.Path}
+		return st
+	}
+	flag, ok := e.Spec.VersionFlags[tool]
+	if !ok {
+		flag = "--version"
+	}
+	if flag == NoProbe {
+		st.OK = st.Constraint == ""
+		if !st.OK {
+			st.Err = fmt.Errorf("%s: not probed (version flag %q), cannot check %q", tool, NoProbe, st.Constraint)
+		}
+		return st
+	}
+	out, err := e.runProbe(ctx, tool, strings.Fields(flag), environ)
+	if err != nil {
+		st.Err = err
+		return st
+	}
+	v, err := ParseVersion(tool, out)
+	if err == nil {
+		st.Version = v.Original()
+	}
+	st.Err = check(tool, v, err, st.Constraint)
+	st.OK = st.Err == nil
+	return st
+}
+
+// runProbe runs the tool with args and returns its combined output.
+func (e *Env) runProbe(ctx context.Context, tool string, args, environ []string) (string, error) {
+	timeout := e.ProbeTimeout
+	if timeout <= 0 {
+		timeout = DefaultProbeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	path := e.Found[tool]
+	if path == "" {
+		path = e.Tools[tool]
+	}
+	var out limitedBuffer
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Args[0] = tool
+	cmd.Env = environ
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if cmd.Process != nil && ctx.Err() != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left in its group
+	}
+	cmdline := strings.Join(append([]string{tool}, args...), " ")
+	switch {
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("running %s: %w after %v", cmdline, ctx.Err(), timeout)
+	case err != nil:
+		return "", fmt.Errorf("running %s: %w: %s", cmdline, err, firstLine(out.String()))
+	}
+	return out.String(), nil
+}
+
+// check judges a parsed version against a constraint ("" for none).
+func check(tool string, v *version.Version, parseErr error, constraint string) error {
+	if constraint == "" {
+		return nil
+	}
+	if parseErr != nil {
+		return parseErr
+	}
+	c, err := version.NewConstraint(constraint)
+	if err != nil {
+		return fmt.Errorf("%s: version constraint %q: %w", tool, constraint, err)
+	}
+	if !c.Check(v) {
+		return fmt.Errorf("%s: version %s does not satisfy %q", tool, v.Original(), constraint)
+	}
+	return nil
+}
+
+// limitedBuffer keeps the first probeOutputMax bytes written to it.
+type limitedBuffer struct{ bytes.Buffer }
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := probeOutputMax - b.Len(); room > 0 {
+		b.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// firstLine is s's first non-empty line, for an error message.
+func firstLine(s string) string {
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return "(no output)"
+}

@@ -1,0 +1,170 @@
+package env
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestResolveOrderAndSymlinks(t *testing.T) {
+	dirs := mkdirs(t, "first", "second", "store")
+	writeTool(t, dirs[0], "git", "first git")
+	writeTool(t, dirs[1], "git", "second git")
+	writeTool(t, dirs[1], "jq", "jq-1.6")
+	target := writeTool(t, dirs[2], "git-lfs", "git-lfs/3.3.0")
+	if err := os.Symlink(target, filepath.Join(dirs[1], "git-lfs")); err != nil {
+		t.Fatal(err)
+	}
+	// Not executable in first: skipped, found in second.
+	if err := os.WriteFile(filepath.Join(dirs[0], "jq"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A directory named like a tool is not a tool.
+	if err := os.Mkdir(filepath.Join(dirs[0], "git-lfs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Resolve(Spec{Path: dirs[:2], Tools: []string{"git", "jq", "git-lfs"}})
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	wantTools := map[string]string{
+		"git":     filepath.Join(dirs[0], "git"),
+		"jq":      filepath.Join(dirs[1], "jq"),
+		"git-lfs": target,
+	}
+	wantFound := map[string]string{
+		"git":     filepath.Join(dirs[0], "git"),
+		"jq":      filepath.Join(dirs[1], "jq"),
+		"git-lfs": filepath.Join(dirs[1], "git-lfs"),
+	}
+	if diff := cmp.Diff(wantTools, e.Tools); diff != "" {
+		t.Errorf("Resolve Tools (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantFound, e.Found); diff != "" {
+		t.Errorf("Resolve Found (-want +got):\n%s", diff)
+	}
+}
+
+func TestResolveMissingAll(t *testing.T) {
+	dirs := mkdirs(t, "a", "b")
+	writeTool(t, dirs[0], "git", "git version 2.39.5")
+	absent := filepath.Join(dirs[0], "absent") // skipped, not an error
+	spec := Spec{Path: []string{dirs[0], absent, dirs[1]}, Tools: []string{"git-lfs", "git", "jq"}}
+	_, err := Resolve(spec)
+	var me *MissingError
+	if !errors.As(err, &me) {
+		t.Fatalf("Resolve(%v) = %v, want *MissingError", spec, err)
+	}
+	if diff := cmp.Diff([]string{"git-lfs", "jq"}, me.Tools); diff != "" {
+		t.Errorf("MissingError.Tools (-want +got):\n%s", diff)
+	}
+	path := dirs[0] + ":" + absent + ":" + dirs[1]
+	want := "git-lfs: not found in " + path + "\njq: not found in " + path
+	if got := err.Error(); got != want {
+		t.Errorf("MissingError.Error() = %q, want %q", got, want)
+	}
+}
+
+func TestResolveRefusesInsecure(t *testing.T) {
+	dirs := mkdirs(t, "open", "sticky", "ok")
+	chmod(t, dirs[0], 0o777)
+	chmod(t, dirs[1], 0o777|os.ModeSticky)
+	writeTool(t, dirs[1], "git", "git version 2.39.5")
+	loose := writeTool(t, dirs[2], "jq", "jq-1.6")
+	chmod(t, loose, 0o777)
+
+	_, err := Resolve(Spec{Path: dirs, Tools: []string{"git"}})
+	var ie *InsecureError
+	if !errors.As(err, &ie) || ie.Path != dirs[0] {
+		t.Fatalf("Resolve with %s mode 0777 = %v, want *InsecureError naming it", dirs[0], err)
+	}
+	if !strings.HasPrefix(err.Error(), dirs[0]+": directory writable by others") {
+		t.Errorf("error = %q, want it to start with the directory", err)
+	}
+	if _, err := Resolve(Spec{Path: dirs[1:2], Tools: []string{"git"}}); err != nil {
+		t.Errorf("Resolve with a sticky world-writable directory = %v, want nil", err)
+	}
+	_, err = Resolve(Spec{Path: dirs[2:], Tools: []string{"jq"}})
+	if !errors.As(err, &ie) || ie.Path != loose {
+		t.Errorf("Resolve with tool mode 0777 = %v, want *InsecureError naming %s", err, loose)
+	}
+}
+
+func chmod(t *testing.T, p string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResolveRefusesBadSpec(t *testing.T) {
+	tests := []struct {
+		spec Spec
+		key  string
+	}{
+		{Spec{}, "path"},
+		{Spec{Path: []string{""}}, "path[0]"},
+		{Spec{Path: []string{"/bin", "bin"}}, "path[1]"},
+		{Spec{Path: []string{"/bin", "/bin"}}, "path[1]"},
+		{Spec{Path: []string{"/bin:/usr/bin"}}, "path[0]"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{"sh", "/bin/sh"}}, "tools[1]"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{"sh", "sh"}}, "tools[1]"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{".."}}, "tools[0]"},
+		{Spec{Path: []string{"/bin"}, Vars: map[string]string{"PATH": "/x"}}, "vars.PATH"},
+		{Spec{Path: []string{"/bin"}, Vars: map[string]string{"A-B": "x"}}, "vars.A-B"},
+		{Spec{Path: []string{"/bin"}, Pass: []string{"PA*"}}, "pass[0]"},
+		{Spec{Path: []string{"/bin"}, Pass: []string{"CI", "["}}, "pass[1]"},
+		{Spec{Path: []string{"/bin"}, Require: map[string]string{"git": ">= 2"}}, "require.git"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{"git"}, Require: map[string]string{"git": "newest"}}, "require.git"},
+		{Spec{Path: []string{"/bin"}, VersionFlags: map[string]string{"ps": "-V"}}, "version_flags.ps"},
+	}
+	for _, tt := range tests {
+		_, err := Resolve(tt.spec)
+		var se *SpecError
+		if !errors.As(err, &se) || se.Key != tt.key {
+			t.Errorf("Resolve(%+v) = %v, want *SpecError with Key %q", tt.spec, err, tt.key)
+		}
+	}
+	valid := Spec{Path: []string{"/bin"}, Tools: []string{"sh"}, Vars: map[string]string{"HOME": "/h", "_x1": ""},
+		Pass: []string{"DRONE_*", "CI"}, Require: map[string]string{"sh": ">= 0.1"}, VersionFlags: map[string]string{"sh": "-"}}
+	if err := Validate(valid); err != nil {
+		t.Errorf("Validate(%+v) = %v, want nil", valid, err)
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	dirs := mkdirs(t, "a", "b", "elsewhere")
+	writeTool(t, dirs[0], "git", "git")
+	writeTool(t, dirs[1], "extra", "extra")
+	other := writeTool(t, dirs[2], "other", "other")
+	plain := filepath.Join(dirs[2], "plain")
+	if err := os.WriteFile(plain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dirs[2]) // the caller's PATH plays no part
+	e, err := Resolve(Spec{Path: dirs[:2], Tools: []string{"git"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		cmd, want, wantErr string
+	}{
+		{"git", filepath.Join(dirs[0], "git"), ""},
+		{"extra", filepath.Join(dirs[1], "extra"), ""},
+		{"other", "", "other: not found in " + dirs[0] + ":" + dirs[1]},
+		{other, other, ""},
+		{plain, "", "looking up " + plain + ": not an executable file"},
+		{dirs[2] + "/nope", "", "looking up " + dirs[2] + "/nope: "},
+		{"", "", "looking up command: empty name"},
+	}
+	for _, tt := range tests {
+		got, err := e.LookPath(tt.cmd)
+		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.HasPrefix(err.Error(), tt.wantErr)) {
+			t.Errorf("LookPath(%q) = %q, %v, want %q, %q...", tt.cmd, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

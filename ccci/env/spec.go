@@ -1,0 +1,170 @@
+package env
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	version "github.com/hashicorp/go-version"
+)
+
+// Spec is the declared runtime environment, as written in the config
+// file's [env] section. The zero Spec declares nothing; Validate refuses it
+// because it has no directories.
+type Spec struct {
+	Path         []string          // absolute directories, searched in order
+	Tools        []string          // commands that must resolve in Path
+	Vars         map[string]string // set in the environment; a declared var wins over a passed one
+	Pass         []string          // names (path.Match globs like DRONE_*) copied from the caller
+	Require      map[string]string // tool -> go-version constraint (">= 3.0"), checked by Probe
+	VersionFlags map[string]string // tool -> argument(s) that print its version (default --version)
+}
+
+// SpecError is one problem with a Spec. Key names the offending entry the
+// way the config file spells it ("path[1]", "vars.PATH", "pass[0]",
+// "require.git-lfs"), so a config loader can prefix it with file:line.
+type SpecError struct {
+	Key    string
+	Value  string
+	Reason string
+}
+
+func (e *SpecError) Error() string {
+	return fmt.Sprintf("env.%s %q: %s", e.Key, e.Value, e.Reason)
+}
+
+// Validate checks a Spec without touching the file system: directories
+// are absolute, clean of NUL and newlines, and listed once; tool names are
+// plain names listed once; variable names are shell names and never PATH;
+// pass globs are well-formed and cannot match PATH; Require and
+// VersionFlags name declared tools, and constraints parse. It returns the
+// first problem found, as a *SpecError.
+func Validate(spec Spec) error {
+	for _, check := range []func(Spec) error{validatePath, validateTools, validateVars, validatePass, validateToolMaps} {
+		if err := check(spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validatePath(spec Spec) error {
+	if len(spec.Path) == 0 {
+		return &SpecError{Key: "path", Reason: "no directories declared"}
+	}
+	seen := make(map[string]bool, len(spec.Path))
+	for i, dir := range spec.Path {
+		key := fmt.Sprintf("path[%d]", i)
+		switch {
+		case dir == "":
+			return &SpecError{Key: key, Value: dir, Reason: "empty directory"}
+		case !filepath.IsAbs(dir):
+			return &SpecError{Key: key, Value: dir, Reason: "directory is not absolute"}
+		case strings.ContainsAny(dir, "\x00\n:"):
+			return &SpecError{Key: key, Value: dir, Reason: "directory contains NUL, newline or ':'"}
+		case seen[dir]:
+			return &SpecError{Key: key, Value: dir, Reason: "directory listed twice"}
+		}
+		seen[dir] = true
+	}
+	return nil
+}
+
+func validateTools(spec Spec) error {
+	seen := make(map[string]bool, len(spec.Tools))
+	for i, tool := range spec.Tools {
+		key := fmt.Sprintf("tools[%d]", i)
+		if reason := toolNameProblem(tool); reason != "" {
+			return &SpecError{Key: key, Value: tool, Reason: reason}
+		}
+		if seen[tool] {
+			return &SpecError{Key: key, Value: tool, Reason: "tool listed twice"}
+		}
+		seen[tool] = true
+	}
+	return nil
+}
+
+// toolNameProblem says what is wrong with a tool name, or "".
+func toolNameProblem(tool string) string {
+	switch {
+	case tool == "":
+		return "empty tool name"
+	case tool == "." || tool == "..":
+		return "not a command name"
+	case strings.ContainsRune(tool, '/'):
+		return "tool name contains a slash (declare its directory in path instead)"
+	case strings.ContainsFunc(tool, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return "tool name contains a space or control character"
+	}
+	return ""
+}
+
+func validateVars(spec Spec) error {
+	for _, name := range sortedKeys(spec.Vars) {
+		key := "vars." + name
+		switch {
+		case name == "PATH":
+			return &SpecError{Key: key, Value: spec.Vars[name], Reason: "PATH is built from env.path and cannot be declared"}
+		case !isShellName(name):
+			return &SpecError{Key: key, Value: name, Reason: "not a variable name ([A-Za-z_][A-Za-z0-9_]*)"}
+		case strings.ContainsRune(spec.Vars[name], 0):
+			return &SpecError{Key: key, Value: spec.Vars[name], Reason: "value contains NUL"}
+		}
+	}
+	return nil
+}
+
+func validatePass(spec Spec) error {
+	for i, glob := range spec.Pass {
+		key := fmt.Sprintf("pass[%d]", i)
+		if glob == "" || strings.ContainsAny(glob, "=\x00") {
+			return &SpecError{Key: key, Value: glob, Reason: "not a variable name or glob"}
+		}
+		match, err := path.Match(glob, "PATH")
+		if err != nil {
+			return &SpecError{Key: key, Value: glob, Reason: "malformed glob"}
+		}
+		if match {
+			return &SpecError{Key: key, Value: glob, Reason: "matches PATH, which is built from env.path and cannot be passed"}
+		}
+	}
+	return nil
+}
+
+func validateToolMaps(spec Spec) error {
+	declared := make(map[string]bool, len(spec.Tools))
+	for _, tool := range spec.Tools {
+		declared[tool] = true
+	}
+	for _, tool := range sortedKeys(spec.Require) {
+		key := "require." + tool
+		if !declared[tool] {
+			return &SpecError{Key: key, Value: spec.Require[tool], Reason: "tool not in env.tools"}
+		}
+		if _, err := version.NewConstraint(spec.Require[tool]); err != nil {
+			return &SpecError{Key: key, Value: spec.Require[tool], Reason: "malformed version constraint"}
+		}
+	}
+	for _, tool := range sortedKeys(spec.VersionFlags) {
+		if !declared[tool] {
+			return &SpecError{Key: "version_flags." + tool, Value: spec.VersionFlags[tool], Reason: "tool not in env.tools"}
+		}
+	}
+	return nil
+}
+
+// isShellName reports whether s is a POSIX shell variable name.
+func isShellName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		letter := r == '_' || ('A' <= r && r <= 'Z') || ('a' <= r && r <= 'z')
+		if !letter && (i == 0 || r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
