@@ -1,0 +1,128 @@
+package board
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci/sweep"
+)
+
+//go:embed templates
+var files embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"class":     verdictClass,
+	"attention": func(status string) bool { return statusRank[status] < statusRank[statusAhead] },
+	"when":      when,
+	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"short":     func(s string) string { return s[:min(len(s), 10)] },
+}).ParseFS(files, "templates/*.html", "templates/*.svg"))
+
+// when formats a time for people: UTC, to the minute.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// indexPage is what index.html shows.
+type indexPage struct {
+	Rows               []*row
+	Counts             []count
+	Sweep              *sweep.Summary
+	SweepTook          string
+	SweepCounts        string
+	Fingerprint        string
+	FingerprintChanged bool
+	Generated          time.Time
+}
+
+// count is how many recipes have one status.
+type count struct {
+	Word string
+	N    int
+}
+
+func newIndexPage(in *Input, rs []*row) *indexPage {
+	p := &indexPage{Rows: rs, Sweep: in.LastSweep, Fingerprint: in.Fingerprint, Generated: in.Generated}
+	for _, r := range rs { // rs is sorted by status, so counts come out worst first
+		if n := len(p.Counts); n > 0 && p.Counts[n-1].Word == r.Status {
+			p.Counts[n-1].N++
+			continue
+		}
+		p.Counts = append(p.Counts, count{r.Status, 1})
+	}
+	if s := in.LastSweep; s != nil {
+		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
+			p.SweepTook = s.Finished.Sub(s.Started).Round(time.Second).String()
+		}
+		p.SweepCounts = outcomeCounts(s.Outcomes)
+		p.FingerprintChanged = s.Fingerprint != "" && in.Fingerprint != "" && s.Fingerprint != in.Fingerprint
+	}
+	return p
+}
+
+// outcomeCounts says "2 pass, 1 fail, 5 skipped" in a fixed verdict order.
+func outcomeCounts(os []sweep.Outcome) string {
+	n := map[sweep.Verdict]int{}
+	for _, o := range os {
+		v := o.Verdict
+		if v == "" {
+			v = sweep.Skipped
+		}
+		n[v]++
+	}
+	var parts []string
+	for _, v := range []sweep.Verdict{sweep.Pass, sweep.Fail, sweep.Timeout, sweep.Error, sweep.Interrupted, sweep.Deferred, sweep.Skipped} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// recipePage is what recipe/<name>.html shows.
+type recipePage struct {
+	Row       *row
+	Generated time.Time
+}
+
+// badge is badge/<name>.svg: "cc-ci | <status> <version>".
+type badge struct {
+	Text                  string
+	Colour                string
+	Width                 int
+	LeftWidth, RightWidth int
+	LeftMid, RightMid     int
+}
+
+var badgeColours = map[string]string{"good": "#1a7f37", "bad": "#c62828", "warn": "#9a6700", "neutral": "#57606a"}
+
+func newBadge(r *row) badge {
+	text := r.Status
+	if r.Canonical != "" && r.Status != statusFailing {
+		text += " " + r.Canonical
+	}
+	// Verdana 11px averages about 7px a character; the badge only
+	// needs to be roughly right, never to clip.
+	left, right := 6+5*7+6, 8+len(text)*7+8
+	return badge{
+		Text: text, Colour: badgeColours[verdictClass(r.Status)],
+		Width: left + right, LeftWidth: left, RightWidth: right,
+		LeftMid: left / 2, RightMid: left + right/2,
+	}
+}
+
+// render executes one template into a buffer.
+func render(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
+		return nil, fmt.Errorf("rendering %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}

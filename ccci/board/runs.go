@@ -1,0 +1,141 @@
+package board
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci/sweep"
+)
+
+// Files in a run directory: <runs>/<recipe>/<20060102T150405Z>-<tag>/.
+const (
+	resultFile = "result.json"
+	logFile    = "log"
+)
+
+// LastSweepFile is the name, inside the runs directory, of the last sweep's
+// summary (sweep.Summary as JSON), when the sweep writes one.
+const LastSweepFile = "last-sweep.json"
+
+// Run is one run directory of a recipe.
+type Run struct {
+	Name   string       // the directory's base name, <started>-<tag>
+	Dir    string       // the directory's path
+	Result sweep.Result // what result.json says; zero when Err is set
+	Err    error        // result.json missing or unreadable
+}
+
+// LogPath is the path of the run's log file, "" when it has none.
+func (r Run) LogPath() string {
+	name := r.Result.Log
+	if name == "" {
+		name = logFile
+	}
+	path := filepath.Join(r.Dir, filepath.Base(name))
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return path
+}
+
+// ReadRuns reads the newest limit run directories of recipe under runsDir,
+// newest first (by the directory name, which starts with the UTC start
+// time). limit <= 0 means all. A missing directory is no runs. A run whose
+// result.json cannot be read is kept, with Err saying why, so the board shows
+// it rather than hiding it.
+func ReadRuns(runsDir, recipe string, limit int) ([]Run, error) {
+	parent := filepath.Join(runsDir, recipe)
+	entries, err := os.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading runs of %s: %w", recipe, err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	if limit > 0 && len(names) > limit {
+		names = names[:limit]
+	}
+	runs := make([]Run, len(names))
+	for i, name := range names {
+		dir := filepath.Join(parent, name)
+		runs[i] = Run{Name: name, Dir: dir}
+		res, err := readResult(filepath.Join(dir, resultFile))
+		if err != nil {
+			runs[i].Err = err
+			continue
+		}
+		runs[i].Result = *res
+	}
+	return runs, nil
+}
+
+// resultJSON reads result.json with "duration" as a Go duration string
+// ("4m12s") or as nanoseconds.
+type resultJSON struct {
+	sweep.Result
+	Duration json.RawMessage `json:"duration"`
+}
+
+func readResult(path string) (*sweep.Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading result %s: %w", path, err)
+	}
+	var r resultJSON
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("reading result %s: %w", path, err)
+	}
+	d, err := parseDuration(r.Duration)
+	if err != nil {
+		return nil, fmt.Errorf("reading result %s: duration: %w", path, err)
+	}
+	r.Result.Duration = sweep.Duration(d)
+	return &r.Result, nil
+}
+
+// parseDuration accepts "4m12s", 252000000000 or nothing.
+func parseDuration(raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return time.ParseDuration(s)
+	}
+	var ns int64
+	if err := json.Unmarshal(raw, &ns); err != nil {
+		return 0, fmt.Errorf("%s is neither a duration string nor nanoseconds", raw)
+	}
+	return time.Duration(ns), nil
+}
+
+// ReadLastSweep reads <runsDir>/last-sweep.json; (nil, nil) when there is none.
+func ReadLastSweep(runsDir string) (*sweep.Summary, error) {
+	path := filepath.Join(runsDir, LastSweepFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading last sweep %s: %w", path, err)
+	}
+	var s sweep.Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("reading last sweep %s: %w", path, err)
+	}
+	return &s, nil
+}
