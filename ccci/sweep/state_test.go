@@ -140,7 +140,9 @@ func TestPromoteAndRecordLast(t *testing.T) {
 	steps := []func() error{
 		func() error { return Promote(ctx, path, "gitea", mustVersion(t, "3.5.3+1.24.2"), commitA, now) },
 		func() error { return RecordLast(ctx, path, "gitea", fail) },
-		func() error { return PromoteByHand(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), now) },
+		func() error {
+			return PromoteByHand(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), now)
+		},
 		func() error { return RecordLast(ctx, path, "zulip", fail) },
 	}
 	for i, step := range steps {
