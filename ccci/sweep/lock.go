@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,59 +12,19 @@ import (
 )
 
 // lockSweep takes the one-sweep-at-a-time lock, <lockdir>/sweep.lock,
-// without waiting, and writes the holder's PID into it. When another sweep
-// holds it, the error wraps ccci.ErrLocked and names that sweep's PID when
-// the file tells it.
+// without waiting (ccci.TryLock writes the holder's PID into it). When
+// another sweep holds it, the error wraps ccci.ErrLocked (exit 75) and
+// names that sweep's PID when the file tells it.
 func lockSweep(lockdir string) (*ccci.Lock, error) {
 	if err := os.MkdirAll(lockdir, 0o755); err != nil {
 		return nil, fmt.Errorf("making lock directory %s: %w", lockdir, err)
 	}
-	path := ccci.SweepLockPath(lockdir)
-	l, err := ccci.TryLock(path, true)
-	if err != nil {
-		if errors.Is(err, ccci.ErrLocked) {
-			return nil, &BusyError{Path: path, PID: holderPID(path), Err: err}
-		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
+	if errors.Is(err, ccci.ErrLocked) {
+		return nil, fmt.Errorf("another sweep is running: %w", err)
 	}
-	if f := l.File(); f != nil {
-		// Best effort: the PID only improves the loser's message.
-		if f.Truncate(0) == nil {
-			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-		}
-	}
-	return l, nil
+	return l, err
 }
-
-// holderPID reads the PID a sweep wrote into its lock file; 0 if unknown.
-func holderPID(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	return pid
-}
-
-// BusyError is a sweep lock held by another sweep. It wraps ccci.ErrLocked
-// (exit 75).
-type BusyError struct {
-	Path string
-	PID  int // 0 when the holder is unknown
-	Err  error
-}
-
-func (e *BusyError) Error() string {
-	if e.PID > 0 {
-		return fmt.Sprintf("another sweep is running (pid %d holds %s)", e.PID, e.Path)
-	}
-	return fmt.Sprintf("another sweep is running (%s is held)", e.Path)
-}
-
-func (e *BusyError) Unwrap() error { return e.Err }
 
 // hostLock is the sweep's side of the run-active lock. CI jobs (cc-ci-run)
 // hold it shared; the sweep holds it exclusively while any of its recipe
@@ -94,8 +52,9 @@ func newHostLock(lockdir string, deadline time.Time, poll time.Duration) *hostLo
 
 // acquire joins the sweep's exclusive hold, taking it first if no run holds
 // it. It returns the locked file (for the child) or an error wrapping
-// ccci.ErrDeferred past the deadline, or ctx's error.
-func (h *hostLock) acquire(ctx context.Context) (*os.File, error) {
+// ccci.ErrDeferred past the deadline, or ctx's error. waiting (if not nil)
+// is called once when a CI job makes it wait.
+func (h *hostLock) acquire(ctx context.Context, waiting func(holder error)) (*os.File, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.count > 0 {
@@ -115,6 +74,10 @@ func (h *hostLock) acquire(ctx context.Context) (*os.File, error) {
 		if wait <= 0 {
 			return nil, fmt.Errorf("a CI job still holds %s at the defer deadline %s: %w",
 				h.path, h.deadline.UTC().Format(time.RFC3339), ccci.ErrDeferred)
+		}
+		if waiting != nil {
+			waiting(err)
+			waiting = nil
 		}
 		t := time.NewTimer(min(wait, h.poll))
 		select {

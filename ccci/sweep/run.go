@@ -40,10 +40,13 @@ type RunOptions struct {
 	runCmd func(*exec.Cmd) error // test hook around cmd.Run; nil = cmd.Run
 }
 
-// Event is one progress report: a run starting (Done false) or ending.
-// Index counts runs from 1 to Total, in plan order.
+// Event is one progress report: a run waiting for CI jobs to release the
+// run-active lock (Waiting, with Until the defer deadline), starting, or
+// ending (Done). Index counts runs from 1 to Total, in plan order.
 type Event struct {
 	Index, Total int
+	Waiting      bool
+	Until        time.Time
 	Done         bool
 	Outcome      Outcome
 }

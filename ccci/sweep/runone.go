@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -38,7 +37,10 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, idx, total int) (Outc
 	if err := ctx.Err(); err != nil {
 		return notStarted(out, err), nil
 	}
-	lockf, err := sw.host.acquire(ctx)
+	lockf, err := sw.host.acquire(ctx, func(holder error) {
+		sw.o.logger().Info("waiting for CI jobs", "recipe", d.Recipe, "lock", holder.Error(), "until", sw.host.deadline)
+		sw.progress(Event{Index: idx, Total: total, Waiting: true, Until: sw.host.deadline, Outcome: out})
+	})
 	if err != nil {
 		if errors.Is(err, ccci.ErrDeferred) || ctx.Err() != nil {
 			return notStarted(out, sw.stop(err)), nil
@@ -135,7 +137,8 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{lockf}
 	err = sw.runCmd(cmd)
-	killGroup(cmd)
+	// Nothing of the run's group outlives it ("sleep 1000 &", say).
+	_ = ccci.KillGroup(cmd)
 	return verdict(ctx, runCtx, err)
 }
 
@@ -167,15 +170,6 @@ func (sw *sweeper) runCmd(cmd *exec.Cmd) error {
 		return sw.o.runCmd(cmd)
 	}
 	return cmd.Run()
-}
-
-// killGroup makes sure nothing of the run's process group outlives it
-// (a test that left "sleep 1000 &" behind, say).
-func killGroup(cmd *exec.Cmd) {
-	if cmd.Process == nil || cmd.SysProcAttr == nil || !cmd.SysProcAttr.Setpgid {
-		return
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 }
 
 // commandArgv makes a relative command path with a slash absolute against

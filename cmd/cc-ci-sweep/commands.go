@@ -101,6 +101,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func progressLine(ev sweep.Event) string {
 	o := ev.Outcome
 	line := fmt.Sprintf("[%d/%d] %s %s -> %s ...", ev.Index, ev.Total, o.Recipe, dash(o.From), o.To)
+	if ev.Waiting {
+		return line + " waiting for CI jobs to end (defer at " + ev.Until.UTC().Format("15:04:05Z") + ")"
+	}
 	if !ev.Done {
 		return line
 	}
