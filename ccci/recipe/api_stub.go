@@ -9,17 +9,6 @@ import (
 
 var errTODO = errors.New("unimplemented")
 
-// Tag is a tag name and the commit it points to (annotated tags peeled), hex.
-type Tag struct {
-	Name   string
-	Commit string
-}
-
-func LocalTags(ctx context.Context, dir string) ([]Tag, error)        { return nil, errTODO }
-func LocalTagNames(ctx context.Context, dir string) ([]string, error) { return nil, errTODO }
-func PeelTag(ctx context.Context, dir, name string) (string, error)   { return "", errTODO }
-func RemoteTags(ctx context.Context, url string) ([]Tag, error)       { return nil, errTODO }
-
 // Recipe is one enrolled recipe.
 type Recipe struct {
 	Name       string // validated with ValidName
