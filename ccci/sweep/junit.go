@@ -1,0 +1,200 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// JUnit output: one <testsuite name="cc-ci-sweep"> holding one <testcase>
+// per recipe (classname "cc-ci-sweep", name the recipe, so CI web UIs
+// track a recipe across sweeps). Skipped and deferred recipes are
+// <skipped message="reason: detail">; fail, timeout and error are
+// <failure> whose text is the tail of the run's log; interrupted runs are
+// <error>. A sweep that ended in an error (Summary.Error) gets one more
+// <testcase name="(sweep)"> with an <error>, so an aborted sweep is never
+// an empty, green report.
+
+// TailLines is how many lines of a failed run's log WriteJUnit includes.
+const TailLines = 50
+
+// tailBytes bounds how much of the log end WriteJUnit reads.
+const tailBytes = 64 << 10
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr,omitempty"`
+	Props     []junitProp `xml:"properties>property,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitProp struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string      `xml:"name,attr"`
+	Classname string      `xml:"classname,attr"`
+	Time      string      `xml:"time,attr"`
+	Skipped   *junitSkip  `xml:"skipped"`
+	Failure   *junitFault `xml:"failure"`
+	Error     *junitFault `xml:"error"`
+	SystemOut string      `xml:"system-out,omitempty"`
+}
+
+type junitSkip struct {
+	Message string `xml:"message,attr"`
+}
+
+type junitFault struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the summary as a JUnit XML report (see the comment
+// above for the shape). Logs are read from each outcome's RunDir; a log
+// that cannot be read is named in the failure text instead.
+func WriteJUnit(w io.Writer, s *Summary) error {
+	suite := junitSuite{Name: "cc-ci-sweep", Time: seconds(s.Finished.Sub(s.Started).Seconds())}
+	if !s.Started.IsZero() {
+		suite.Timestamp = s.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	suite.Props = []junitProp{
+		{"status", s.Status}, {"weekly", fmt.Sprint(s.Weekly)}, {"fingerprint", s.Fingerprint},
+	}
+	for _, o := range s.Outcomes {
+		suite.Cases = append(suite.Cases, junitOutcome(o))
+	}
+	if s.Error != "" {
+		suite.Cases = append(suite.Cases, junitCase{Name: "(sweep)", Classname: "cc-ci-sweep", Time: "0",
+			Error: &junitFault{Message: s.Error, Type: s.Status}})
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		switch {
+		case c.Skipped != nil:
+			suite.Skipped++
+		case c.Failure != nil:
+			suite.Failures++
+		case c.Error != nil:
+			suite.Errors++
+		}
+	}
+	b, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{suite}}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding JUnit report: %w", err)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("writing JUnit report: %w", err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("writing JUnit report: %w", err)
+	}
+	return nil
+}
+
+// junitOutcome is the testcase of one recipe.
+func junitOutcome(o Outcome) junitCase {
+	c := junitCase{Name: o.Recipe, Classname: "cc-ci-sweep", Time: seconds(float64(o.Duration) / 1e9)}
+	what := versions(o.Decision)
+	if o.Note != "" {
+		what += ": " + o.Note
+	}
+	switch o.Verdict {
+	case Pass:
+		c.SystemOut = "pass, not promoted, " + what
+		if o.Promoted {
+			c.SystemOut = "pass, promoted, " + what
+		}
+	case Skipped, Deferred, "":
+		msg := string(o.Reason) + ": " + o.Detail
+		if o.Verdict == Deferred {
+			msg = "deferred, " + what + "; " + msg
+		}
+		c.Skipped = &junitSkip{Message: msg}
+	case Interrupted:
+		c.Error = &junitFault{Message: "interrupted, " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
+	default: // fail, timeout, error
+		c.Failure = &junitFault{Message: string(o.Verdict) + ", " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
+	}
+	return c
+}
+
+// versions is "from -> to", or "to" when there is no from.
+func versions(d Decision) string {
+	if d.From == "" {
+		return d.To
+	}
+	return d.From + " -> " + d.To
+}
+
+func seconds(f float64) string { return fmt.Sprintf("%.3f", max(f, 0)) }
+
+// ansi matches terminal escape sequences, which CI web UIs show as noise.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+
+// logTail is the last TailLines lines of the run's log, found through
+// its result.json (the "log" field, default "log").
+func logTail(runDir string) string {
+	if runDir == "" {
+		return "(no run directory)"
+	}
+	name := "log"
+	if b, err := os.ReadFile(filepath.Join(runDir, "result.json")); err == nil {
+		var r Result
+		if json.Unmarshal(b, &r) == nil && r.Log != "" {
+			name = r.Log
+		}
+	}
+	path := filepath.Join(runDir, name)
+	tail, err := readTail(path)
+	if err != nil {
+		return fmt.Sprintf("(reading log: %v)", err)
+	}
+	return tail
+}
+
+// readTail reads the last TailLines lines of the file.
+func readTail(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	off := max(fi.Size()-tailBytes, 0)
+	b := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(b, off); err != nil && err != io.EOF {
+		return "", err
+	}
+	if off > 0 { // drop the partial first line
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b = b[i+1:]
+		}
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	lines = lines[max(len(lines)-TailLines, 0):]
+	out := ansi.ReplaceAllString(strings.Join(lines, "\n"), "")
+	return strings.ReplaceAll(out, "\r", "") + "\n", nil
+}
