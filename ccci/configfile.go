@@ -1,0 +1,253 @@
+package ccci
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ParseConfig decodes data, the contents of file, strictly: an unknown key,
+// a value of the wrong type or an invalid value is a *ConfigError naming
+// file:line and the key. Several problems come back joined (errors.Join),
+// one line each, in file order. Unset [sweep] fields get their defaults.
+func ParseConfig(file string, data []byte, getenv func(string) string) (*Config, error) {
+	var raw map[string]toml.Primitive
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return nil, syntaxError(file, err)
+	}
+	d := &decoder{md: &md, raw: raw}
+	c := &Config{File: file, Sweep: newSweep()}
+	for _, name := range sortedKeys(raw) {
+		switch name {
+		case "env":
+			d.section(name, envFields(c))
+		case "sweep":
+			d.section(name, sweepFields(c))
+		default:
+			d.unknownKey(toml.Key{name})
+		}
+	}
+	if d.typeErrors == 0 { // values are as written: check them
+		d.validate(c)
+	}
+	if len(d.problems) == 0 {
+		if name, err := c.Sweep.setDefaults(getenv); err != nil {
+			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %w", name, err))
+		}
+	}
+	if err := d.err(file); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// syntaxError turns a TOML syntax error into file:line: message.
+func syntaxError(file string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &ConfigError{File: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
+	}
+	return &ConfigError{File: file, Line: 1, Err: err}
+}
+
+// field is one known key: where its value goes and what it must be.
+type field struct {
+	name string
+	want string // "an array of strings": the type error says so
+	dst  any
+}
+
+func envFields(c *Config) []field {
+	e := &c.Env
+	return []field{
+		{"path", "an array of strings", &e.Path},
+		{"tools", "an array of strings", &e.Tools},
+		{"pass", "an array of strings", &e.Pass},
+		{"vars", "a table of strings", &e.Vars},
+		{"require", "a table of strings", &e.Require},
+		{"version_flags", "a table of strings", &e.VersionFlags},
+	}
+}
+
+func sweepFields(c *Config) []field {
+	s := &c.Sweep
+	return []field{
+		{"recipes", "a string", &s.Recipes},
+		{"catalogue", "a string", &s.Catalogue},
+		{"exclude", "an array of strings", &s.Exclude},
+		{"state", "a string", &s.State},
+		{"runs", "a string", &s.Runs},
+		{"run", "an array of strings", &s.Run},
+		{"jobs", "an integer", &s.Jobs},
+		{"timeout", `a duration string like "60m"`, (*duration)(&s.Timeout)},
+		{"grace", `a duration string like "30s"`, (*duration)(&s.Grace)},
+		{"defer", `a duration string like "2h"`, (*duration)(&s.Defer)},
+		{"lockdir", "a string", &s.Lockdir},
+		{"sync", "a boolean", &s.Sync},
+		{"notify", "an array of strings", &s.Notify},
+		{"history", "an integer", &s.History},
+	}
+}
+
+// duration decodes a TOML string such as "60m" with time.ParseDuration.
+type duration time.Duration
+
+func (d *duration) UnmarshalText(b []byte) error {
+	x, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration: %q", b)
+	}
+	*d = duration(x)
+	return nil
+}
+
+// problem is one error about a key; its line is looked up at the end,
+// because looking it up marks keys as decoded.
+type problem struct {
+	key toml.Key
+	err error
+}
+
+type decoder struct {
+	md       *toml.MetaData
+	raw      map[string]toml.Primitive
+	problems []problem
+
+	typeErrors int // values left unset because they had the wrong type
+}
+
+func (d *decoder) add(key toml.Key, err error) {
+	d.problems = append(d.problems, problem{key, err})
+}
+
+// section decodes the known keys of one top-level table.
+func (d *decoder) section(name string, fields []field) {
+	p, ok := d.raw[name]
+	if !ok {
+		return
+	}
+	var m map[string]toml.Primitive
+	if t := d.md.Type(name); (t != "Hash" && t != "") || d.md.PrimitiveDecode(p, &m) != nil {
+		d.add(toml.Key{name}, fmt.Errorf("%s: want a table, found %s", name, d.typeOf(name)))
+		d.typeErrors++
+		return
+	}
+	for _, key := range sortedKeys(m) {
+		i := slices.IndexFunc(fields, func(f field) bool { return f.name == key })
+		if i < 0 {
+			d.unknownKey(toml.Key{name, key})
+			continue
+		}
+		if err := d.md.PrimitiveDecode(m[key], fields[i].dst); err != nil {
+			d.add(toml.Key{name, key}, d.typeError(toml.Key{name, key}, fields[i].want, err))
+			d.typeErrors++
+		}
+	}
+}
+
+// typeError says what a key should hold and what it holds.
+func (d *decoder) typeError(key toml.Key, want string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) { // a value of the right type that does not parse
+		return fmt.Errorf("%s: want %s: %s", key, want, pe.Message)
+	}
+	return fmt.Errorf("%s: want %s, found %s", key, want, d.typeOf(key...))
+}
+
+// typeOf names a key's TOML type in lower case ("table" for "Hash").
+func (d *decoder) typeOf(key ...string) string {
+	t := strings.ToLower(d.md.Type(key...))
+	switch t {
+	case "hash":
+		return "a table"
+	case "array":
+		return "an array of other values"
+	case "integer":
+		return "an integer"
+	case "":
+		return "nothing"
+	}
+	return "a " + t
+}
+
+// unknownKey reports a key that no field takes.
+func (d *decoder) unknownKey(key toml.Key) {
+	d.add(key, fmt.Errorf("unknown key %q", key.String()))
+}
+
+func isPrefix(p, k toml.Key) bool {
+	return len(p) <= len(k) && slices.Equal(p, k[:len(p)])
+}
+
+// err resolves each problem's line and joins them in file order.
+func (d *decoder) err(file string) error {
+	if len(d.problems) == 0 {
+		return nil
+	}
+	errs := make([]*ConfigError, len(d.problems))
+	for i, p := range d.problems {
+		errs[i] = &ConfigError{File: file, Line: d.line(p.key), Err: p.err}
+	}
+	slices.SortStableFunc(errs, func(a, b *ConfigError) int { return cmp.Compare(a.Line, b.Line) })
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	all := make([]error, len(errs))
+	for i, e := range errs {
+		all[i] = e
+	}
+	return errors.Join(all...)
+}
+
+// line is the line where key is defined: the position BurntSushi/toml
+// records for it, read back through a value that refuses to decode. A
+// table only implied by a dotted header ([a.b] implies a) has no line of
+// its own; the first of its keys that has one is used. When nothing is
+// found the line is 1, so the error still reads file:line.
+func (d *decoder) line(key toml.Key) int {
+	if n := d.keyLine(key); n > 0 {
+		return n
+	}
+	for _, k := range d.md.Keys() {
+		if len(k) > len(key) && isPrefix(key, k) {
+			if n := d.keyLine(k); n > 0 {
+				return n
+			}
+		}
+	}
+	return 1
+}
+
+func (d *decoder) keyLine(key toml.Key) int {
+	m := d.raw
+	var p toml.Primitive
+	for i, k := range key {
+		var ok bool
+		if p, ok = m[k]; !ok {
+			return 0
+		}
+		if i < len(key)-1 {
+			m = nil
+			if d.md.PrimitiveDecode(p, &m) != nil {
+				return 0
+			}
+		}
+	}
+	var pe toml.ParseError
+	if errors.As(d.md.PrimitiveDecode(p, &lineProbe{}), &pe) {
+		return pe.Position.Line
+	}
+	return 0
+}
+
+// lineProbe fails to decode anything, so that the decoder returns a
+// ParseError carrying the position of the key being decoded.
+type lineProbe struct{}
+
+func (lineProbe) UnmarshalTOML(any) error { return errors.New("probe") }

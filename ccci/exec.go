@@ -1,0 +1,104 @@
+package ccci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci/env"
+	"golang.org/x/sys/unix"
+)
+
+// RunLockFDEnv names the variable the sweep sets when it hands its exclusive
+// run-active lock to the recipe command as an inherited descriptor
+// (exec.Cmd.ExtraFiles[0] is fd 3, so CCCI_RUN_LOCK_FD=3). The environment
+// of a job is built from nothing, so the sweep adds the variable to the
+// command's Env itself; cc-ci-run, having checked it, passes it on to its
+// job, so that a cc-ci-run nested inside the job does not wait either.
+const RunLockFDEnv = "CCCI_RUN_LOCK_FD"
+
+// DefaultWait is how long cc-ci-run waits for a sweep recipe run to
+// release the run-active lock before running anyway.
+const DefaultWait = 5 * time.Minute
+
+// Exec replaces the process with argv run in the environment e: argv[0]
+// resolved with e.LookPath, the environment e.Environ(caller) plus extra
+// ("NAME=value" entries). Before exec it asks the kernel to send SIGTERM
+// when the parent dies (PR_SET_PDEATHSIG, kept across exec), on the
+// exec'ing thread. It returns only on error.
+func Exec(e *env.Env, argv []string, caller []string, extra ...string) error {
+	if len(argv) == 0 {
+		return fmt.Errorf("no command: %w", ErrUsage)
+	}
+	path, err := e.LookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	environ := append(e.Environ(caller), extra...)
+	ppid := os.Getppid()
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
+		return fmt.Errorf("setting parent-death signal: %w", err)
+	}
+	if os.Getppid() != ppid { // the parent died before the prctl: nobody wants the job
+		return fmt.Errorf("running %s: parent process exited: %w", argv[0], ErrInterrupted)
+	}
+	err = syscall.Exec(path, argv, environ)
+	return fmt.Errorf("executing %s: %w", path, err)
+}
+
+// InheritedRunLock reports whether the variable RunLockFDEnv (read with
+// getenv) names an open descriptor on the run-active lock file of lockdir
+// (same device and inode): the sweep already holds the lock for this job,
+// so cc-ci-run must neither wait for nor take it.
+func InheritedRunLock(lockdir string, getenv func(string) string) bool {
+	fd, err := strconv.Atoi(getenv(RunLockFDEnv))
+	if err != nil || fd < 0 {
+		return false
+	}
+	var held, want unix.Stat_t
+	if unix.Fstat(fd, &held) != nil || unix.Stat(RunActivePath(lockdir), &want) != nil {
+		return false
+	}
+	return held.Dev == want.Dev && held.Ino == want.Ino
+}
+
+// AcquireRunActive takes the run-active lock of lockdir shared, for a CI
+// job, with close-on-exec cleared so that the job exec'd next holds it for
+// its lifetime. While a sweep recipe run holds it exclusively it waits up
+// to wait, calling say once with the reason; when the wait runs out it
+// calls say again and returns (nil, nil): the job runs anyway. A
+// cancelled ctx returns an error matching context.Canceled. say may be nil.
+func AcquireRunActive(ctx context.Context, lockdir string, wait time.Duration, say func(string)) (*Lock, error) {
+	if say == nil {
+		say = func(string) {}
+	}
+	path := RunActivePath(lockdir)
+	l, err := TryLock(path, false)
+	var locked *LockedError
+	if errors.As(err, &locked) {
+		say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		l, err = WaitLock(wctx, path, false, 0)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			say(fmt.Sprintf("warning: running without the run-active lock after waiting %v: %v", wait, locked))
+			return nil, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Inherit(); err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	return l, nil
+}

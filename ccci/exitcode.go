@@ -1,0 +1,59 @@
+package ccci
+
+import (
+	"context"
+	"errors"
+
+	"coopcloud.tech/cc-ci/ccci/env"
+)
+
+// Exit codes (DESIGN.md section 6). The table is in the package doc.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitEnv         = 3
+	ExitBusy        = 75
+	ExitInterrupted = 130
+)
+
+// Sentinels the binaries branch on; wrap them with fmt.Errorf("...: %w").
+var (
+	ErrFailed          = errors.New("a recipe test failed")
+	ErrUsage           = errors.New("usage")
+	ErrNothingEnrolled = errors.New("nothing enrolled")
+	ErrLocked          = errors.New("locked")
+	ErrDeferred        = errors.New("deferred")
+	ErrInterrupted     = errors.New("interrupted")
+
+	// ErrConfig matches every *ConfigError (errors.Is(err, ErrConfig)).
+	ErrConfig = errors.New("config error")
+	// ErrState is for packages that ccci cannot import: a state file that
+	// cannot be read or parsed. sweep.StateError matches it by an
+	// Is(target error) bool method (target == ccci.ErrState), so that
+	// ExitCode maps it to 2 without ccci importing the sweep.
+	ErrState = errors.New("state error")
+)
+
+// Is makes errors.Is(err, ErrConfig) true for a *ConfigError.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// ExitCode maps an error to the process exit status. When err joins
+// several, the first matching row of the package doc's table wins, in
+// this order: interrupted, usage/config/state, environment, busy, failed.
+func ExitCode(err error) int {
+	var missing *env.MissingError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.Is(err, ErrState):
+		return ExitUsage
+	case errors.As(err, &missing), errors.Is(err, ErrNothingEnrolled):
+		return ExitEnv
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrDeferred):
+		return ExitBusy
+	}
+	return ExitFailed // ErrFailed and anything unforeseen
+}

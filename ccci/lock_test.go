@@ -1,0 +1,262 @@
+package ccci
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// helperEnv makes the test binary act as a helper process (see TestMain).
+const helperEnv = "CCCI_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	if h := os.Getenv(helperEnv); h != "" {
+		os.Exit(helper(h))
+	}
+	os.Exit(m.Run())
+}
+
+// helper runs in a child process: "hold-ex PATH" / "hold-sh PATH" take
+// the lock, print "locked" and hold it until stdin closes; "inherited
+// LOCKDIR" prints InheritedRunLock's answer.
+func helper(h string) int {
+	verb, arg, _ := strings.Cut(h, " ")
+	switch verb {
+	case "hold-ex", "hold-sh":
+		l, err := TryLock(arg, verb == "hold-ex")
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		fmt.Println("locked")
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		_ = l.Unlock()
+		return 0
+	case "inherited":
+		fmt.Println(InheritedRunLock(arg, os.Getenv))
+		return 0
+	}
+	return 2
+}
+
+// holder is a helper process holding a lock until release.
+type holder struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	once  sync.Once
+}
+
+func hold(t *testing.T, path string, exclusive bool) *holder {
+	t.Helper()
+	verb := "hold-sh"
+	if exclusive {
+		verb = "hold-ex"
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"="+verb+" "+path)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "locked\n" {
+		t.Fatalf("helper %s %s: %q", verb, path, line)
+	}
+	h := &holder{cmd: cmd, stdin: stdin}
+	t.Cleanup(h.release)
+	return h
+}
+
+func (h *holder) release() {
+	h.once.Do(func() {
+		h.stdin.Close()
+		_ = h.cmd.Wait()
+	})
+}
+
+// flockCLI runs util-linux flock -n with the given mode flag ("-x"/"-s").
+func flockCLI(path, mode string) error {
+	return exec.Command("flock", "-n", mode, path, "true").Run()
+}
+
+func TestTryLockBetweenProcesses(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	path := RunActivePath(dir)
+	h := hold(t, path, true)
+
+	_, err := TryLock(path, false)
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != h.cmd.Process.Pid {
+		t.Fatalf("TryLock(%q) while PID %d holds it = %v, want *LockedError naming that PID", path, h.cmd.Process.Pid, err)
+	}
+	if err := flockCLI(path, "-s"); err == nil {
+		t.Errorf("flock -n -s %s succeeded while the lock is held exclusively", path)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o660 {
+		t.Errorf("lock file mode = %v (%v), want 0660", fi.Mode().Perm(), err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o770 {
+		t.Errorf("lock dir mode = %v (%v), want 0770", fi.Mode().Perm(), err)
+	}
+
+	h.release()
+	l, err := TryLock(path, false)
+	if err != nil {
+		t.Fatalf("TryLock(%q) after release: %v", path, err)
+	}
+	if pid := LockHolder(path); pid != 0 {
+		t.Errorf("LockHolder(%q) after release = %d, want 0", path, pid)
+	}
+	if err := flockCLI(path, "-x"); err == nil {
+		t.Errorf("flock -n -x %s succeeded while we hold it shared", path)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if err := flockCLI(path, "-x"); err != nil {
+		t.Errorf("flock -n -x %s after Unlock: %v", path, err)
+	}
+}
+
+func TestSharedLocks(t *testing.T) {
+	path := SweepLockPath(t.TempDir())
+	hold(t, path, false)
+	l, err := TryLock(path, false)
+	if err != nil {
+		t.Fatalf("TryLock(%q, shared) beside a shared holder: %v", path, err)
+	}
+	defer l.Unlock()
+	_, err = TryLock(path, true)
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 0 {
+		t.Errorf("TryLock(%q, exclusive) beside shared holders = %v, want *LockedError without PID", path, err)
+	}
+}
+
+func TestWaitLock(t *testing.T) {
+	path := SweepLockPath(t.TempDir())
+	h := hold(t, path, true)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := WaitLock(ctx, path, true, 10*time.Millisecond)
+	if !errors.Is(err, ErrLocked) || !errors.Is(err, context.DeadlineExceeded) || ExitCode(err) != ExitBusy {
+		t.Errorf("WaitLock past its deadline = %v, want ErrLocked and DeadlineExceeded (exit 75)", err)
+	}
+
+	go func() { time.Sleep(30 * time.Millisecond); h.release() }()
+	l, err := WaitLock(context.Background(), path, true, 10*time.Millisecond)
+	if err != nil {
+		t.Fatalf("WaitLock(%q) while the holder releases: %v", path, err)
+	}
+	if pid := LockHolder(path); pid != os.Getpid() {
+		t.Errorf("LockHolder(%q) = %d, want our PID %d", path, pid, os.Getpid())
+	}
+	l.Unlock()
+}
+
+func TestInheritKeepsLockInChild(t *testing.T) {
+	path := RunActivePath(t.TempDir())
+	l, err := TryLock(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Inherit(); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	l.File().Close() // close without LOCK_UN: the child's copy keeps the lock
+	if err := flockCLI(path, "-x"); err == nil {
+		t.Errorf("flock -n -x %s succeeded while a child holds the inherited lock", path)
+	}
+	child.Process.Kill()
+	child.Wait()
+	if err := flockCLI(path, "-x"); err != nil {
+		t.Errorf("flock -n -x %s after the child died: %v", path, err)
+	}
+}
+
+func TestInheritedRunLock(t *testing.T) {
+	lockdir := t.TempDir()
+	l, err := TryLock(RunActivePath(lockdir), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	other, err := os.Create(filepath.Join(lockdir, "other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	fd := func(f *os.File) string { return fmt.Sprint(f.Fd()) }
+	tests := []struct {
+		name, value string
+		want        bool
+	}{
+		{"the lock", fd(l.File()), true},
+		{"another file", fd(other), false},
+		{"no variable", "", false},
+		{"closed fd", "1000", false},
+		{"garbage", "three", false},
+	}
+	for _, tt := range tests {
+		getenv := getenvMap(map[string]string{RunLockFDEnv: tt.value})
+		if got := InheritedRunLock(lockdir, getenv); got != tt.want {
+			t.Errorf("%s: InheritedRunLock(%q) with %s=%q = %v, want %v", tt.name, lockdir, RunLockFDEnv, tt.value, got, tt.want)
+		}
+	}
+
+	// As the sweep hands it over: fd 3 in a child process.
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=inherited "+lockdir, RunLockFDEnv+"=3")
+	cmd.ExtraFiles = []*os.File{l.File()}
+	out, err := cmd.Output()
+	if got := strings.TrimSpace(string(out)); err != nil || got != "true" {
+		t.Errorf("InheritedRunLock in a child given fd 3 = %q (%v), want true", got, err)
+	}
+}
+
+func TestAcquireRunActive(t *testing.T) {
+	lockdir := t.TempDir()
+	h := hold(t, RunActivePath(lockdir), true)
+
+	var said []string
+	say := func(s string) { said = append(said, s) }
+	l, err := AcquireRunActive(context.Background(), lockdir, 30*time.Millisecond, say)
+	if l != nil || err != nil || len(said) != 2 || !strings.Contains(said[1], "running without") {
+		t.Errorf("AcquireRunActive while a sweep holds it = %v, %v, said %q; want nil, nil, a reason and a warning", l, err, said)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := AcquireRunActive(ctx, lockdir, time.Minute, nil); ExitCode(err) != ExitInterrupted {
+		t.Errorf("AcquireRunActive(cancelled) = %v, want an error with exit code 130", err)
+	}
+
+	h.release()
+	said = nil
+	l, err = AcquireRunActive(context.Background(), lockdir, time.Minute, say)
+	if err != nil || l == nil || len(said) != 0 {
+		t.Fatalf("AcquireRunActive when free = %v, %v, said %q", l, err, said)
+	}
+	defer l.Unlock()
+	if flags, err := unix.FcntlInt(l.File().Fd(), unix.F_GETFD, 0); err != nil || flags&unix.FD_CLOEXEC != 0 {
+		t.Errorf("run-active lock fd flags = %#x (%v), want close-on-exec cleared", flags, err)
+	}
+}
