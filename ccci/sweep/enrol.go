@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -54,6 +55,9 @@ func enrolSource(cfg *ccci.Sweep, getenv func(string) string) (src string, rs []
 	dir := cfg.Recipes
 	if dir == "" {
 		dir = recipe.DefaultDir(getenv)
+	}
+	if dir == "" {
+		return "folder (none)", nil, nil, errors.New("no recipes folder: set [sweep] recipes, $ABRA_DIR or $HOME")
 	}
 	dir = expandHome(dir, getenv)
 	rs, skipped, err = recipe.FromDir(dir)

@@ -1,0 +1,108 @@
+package sweep
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// TestReadPlanPeel reads tags from real clones, plans and peels: only run
+// decisions get a commit, and it is the tag's commit (annotated tags
+// peeled).
+func TestReadPlanPeel(t *testing.T) {
+	dir, commits := recipesDir(t, map[string][]string{
+		"gitea":     {"3.5.3+1.24.2", "3.6.0+1.24.2"},         // 3.6.0 lightweight
+		"nextcloud": {"5.0.0+29.0.1-fpm", "6.0.1+30.0.0-fpm"}, // 6.0.1 lightweight
+		"keycloak":  {"1.0.0+24.0"},                           // annotated
+		"zulip":     nil,
+	})
+	rs, _, err := recipe.FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs = append(rs, recipe.Recipe{Name: "gone", Dir: filepath.Join(dir, "gone")})
+	in, errs := ReadInputs(t.Context(), rs, 3)
+	var ie *InputError
+	if len(errs) != 1 || !errors.As(errs[0], &ie) || ie.Recipe != "gone" {
+		t.Errorf("ReadInputs errors = %v, want one *InputError for gone", errs)
+	}
+	if len(in) != 4 {
+		t.Fatalf("ReadInputs = %d inputs, want 4", len(in))
+	}
+	for _, inp := range in {
+		for _, tag := range inp.Tags {
+			if tag.Commit != "" {
+				t.Errorf("ReadInputs %s tag %s has commit %s, want names only", inp.Recipe.Name, tag.Name, tag.Commit)
+			}
+		}
+	}
+	st := NewState()
+	st.Recipes["gitea"] = &Record{Version: "3.5.3+1.24.2", Commit: commits["gitea"]["3.5.3+1.24.2"]}
+	st.Recipes["nextcloud"] = &Record{Version: "6.0.1+30.0.0-fpm", Commit: commits["nextcloud"]["6.0.1+30.0.0-fpm"]}
+	ds := Plan(in, st, Options{})
+	if err := PeelRuns(t.Context(), in, ds); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.Recipe] = string(d.Action) + " " + d.To + " " + d.Commit
+	}
+	want := map[string]string{
+		"gitea":     "run 3.6.0+1.24.2 " + commits["gitea"]["3.6.0+1.24.2"],
+		"keycloak":  "run 1.0.0+24.0 " + commits["keycloak"]["1.0.0+24.0"],
+		"nextcloud": "skip 6.0.1+30.0.0-fpm ",
+		"zulip":     "skip  ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan after PeelRuns mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestPeelRunsErrors(t *testing.T) {
+	dir, _ := recipesDir(t, map[string][]string{"gitea": {"1.0.0+1"}})
+	in := []Input{{Recipe: recipe.Recipe{Name: "gitea", Dir: filepath.Join(dir, "gitea")}}}
+	ds := []Decision{
+		{Recipe: "gitea", Action: ActionRun, To: "1.0.0+1"},
+		{Recipe: "gitea", Action: ActionRun, To: "9.9.9+9"},
+		{Recipe: "other", Action: ActionRun, To: "1.0.0+1"},
+		{Recipe: "skipped", Action: ActionSkip, To: "1.0.0+1"},
+	}
+	err := PeelRuns(t.Context(), in, ds)
+	if err == nil || ds[0].Commit == "" || ds[3].Commit != "" {
+		t.Fatalf("PeelRuns = %v, commits %q, want an error and only the first filled", err, []string{ds[0].Commit, ds[1].Commit, ds[2].Commit, ds[3].Commit})
+	}
+	for _, s := range []string{"recipe gitea: peeling tag 9.9.9+9", "recipe other: peeling tag 1.0.0+1: recipe not among the inputs"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("PeelRuns error %q, want it to say %q", err, s)
+		}
+	}
+}
+
+// TestSync fetches new tags from each clone's origin and reports every
+// fetch, failures included.
+func TestSync(t *testing.T) {
+	origins, _ := recipesDir(t, map[string][]string{"gitea": {"1.0.0+1"}})
+	clones := t.TempDir()
+	git(t, clones, "clone", "-q", filepath.Join(origins, "gitea"), "gitea")
+	makeRepo(t, filepath.Join(clones, "orphan"), "1.0.0+1") // no origin
+	git(t, filepath.Join(origins, "gitea"), "tag", "1.1.0+1")
+	rs := []recipe.Recipe{
+		{Name: "gitea", Dir: filepath.Join(clones, "gitea")},
+		{Name: "orphan", Dir: filepath.Join(clones, "orphan")},
+		{Name: "remote-only", Repository: "https://example.org/x.git"},
+	}
+	got := map[string]error{}
+	Sync(t.Context(), rs, func(name string, err error) { got[name] = err })
+	if len(got) != 2 || got["gitea"] != nil || got["orphan"] == nil {
+		t.Errorf("Sync reported %v, want gitea ok, orphan failed, remote-only not fetched", got)
+	}
+	names, err := recipe.LocalTagNames(t.Context(), rs[0].Dir)
+	if err != nil || !strings.Contains(strings.Join(names, " "), "1.1.0+1") {
+		t.Errorf("after Sync, gitea tags = %v, %v, want 1.1.0+1 among them", names, err)
+	}
+}
