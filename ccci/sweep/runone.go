@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -132,6 +133,10 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 		return failedStart(ctx, err)
 	}
 	cmd.Dir = checkout
+	// A sweep killed with -9 takes its run's leader with it.
+	if cmd.SysProcAttr != nil {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	cmd.Env = append(cmd.Env, VarAbraDir+"="+abra, VarRecipe+"="+d.Recipe, VarVersion+"="+d.To,
 		VarFromVersion+"="+d.From, VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
 	cmd.Stdout, cmd.Stderr = logf, logf

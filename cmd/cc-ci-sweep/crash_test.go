@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"coopcloud.tech/cc-ci/ccci/sweep"
+)
+
+// TestCrashSafety kills the sweep binary with SIGKILL at random moments
+// during runs and promotions, many times (100 iterations; 5 with -short):
+// afterwards the state file always parses and every recipe holds either its
+// old or its new canonical record.
+func TestCrashSafety(t *testing.T) {
+	iterations := 100
+	if testing.Short() {
+		iterations = 5
+	}
+	bin, err := exec.LookPath("cc-ci-sweep") // installed in PATH by testscript.Main
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCrashFixture(t, []string{"alpha", "beta", "gamma", "delta"})
+	// One sweep left alone tells how long a whole sweep takes here.
+	c.reset(t)
+	start := time.Now()
+	if out, err := exec.Command(bin, "run", "-config", c.config).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted sweep: %v\n%s", err, out)
+	}
+	c.check(t, true)
+	full := time.Since(start)
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	for i := range iterations {
+		c.reset(t)
+		cmd := exec.Command(bin, "run", "-config", c.config, "-jobs", fmt.Sprint(1+i%2))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(full))))
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		c.check(t, false)
+		if t.Failed() {
+			t.Fatalf("iteration %d (killed after a random part of %s)", i, full)
+		}
+	}
+}
+
+type crashFixture struct {
+	dir, config, state string
+	names              []string
+	old, new           map[string]string // recipe -> commit
+}
+
+const (
+	crashOld = "1.0.0+1.0"
+	crashNew = "1.1.0+1.0"
+)
+
+func newCrashFixture(t *testing.T, names []string) *crashFixture {
+	dir := t.TempDir()
+	c := &crashFixture{dir: dir, config: filepath.Join(dir, "ccci.toml"), state: filepath.Join(dir, "state.json"),
+		names: names, old: map[string]string{}, new: map[string]string{}}
+	for _, n := range names {
+		repo := filepath.Join(dir, "recipes", n)
+		crashGit(t, "", "init", "-q", "-b", "main", repo)
+		for _, tag := range []string{crashOld, crashNew} {
+			crashGit(t, repo, "commit", "-q", "--allow-empty", "-m", tag)
+			crashGit(t, repo, "tag", "-a", "-m", tag, tag)
+		}
+		c.old[n] = crashGit(t, repo, "rev-parse", crashOld+"^{commit}")
+		c.new[n] = crashGit(t, repo, "rev-parse", crashNew+"^{commit}")
+	}
+	runner := filepath.Join(dir, "runner.sh")
+	writeTestFile(t, runner, "#!/bin/sh\nsleep 0.0$(( $$ % 5 ))\n")
+	writeTestFile(t, c.config, fmt.Sprintf(`[env]
+path = ["/usr/bin", "/bin"]
+tools = ["sh", "sleep"]
+[sweep]
+recipes = %q
+state = %q
+run = [%q]
+lockdir = %q
+timeout = "30s"
+grace = "1s"
+defer = "10s"
+`, filepath.Join(dir, "recipes"), c.state, runner, filepath.Join(dir, "lock")))
+	return c
+}
+
+// reset writes the state with every recipe at its old canonical version.
+func (c *crashFixture) reset(t *testing.T) {
+	var recs []string
+	for _, n := range c.names {
+		recs = append(recs, fmt.Sprintf("%q: {\"version\": %q, \"commit\": %q, \"status\": \"pass\"}", n, crashOld, c.old[n]))
+	}
+	writeTestFile(t, c.state, "{\"schema\": 1, \"recipes\": {"+strings.Join(recs, ", ")+"}}\n")
+}
+
+// check reads the state: it parses, and each recipe is old or new (all new
+// when promoted is true).
+func (c *crashFixture) check(t *testing.T, promoted bool) {
+	t.Helper()
+	st, err := sweep.ReadState(c.state)
+	if err != nil {
+		t.Errorf("state after kill: %v", err)
+		return
+	}
+	for _, n := range c.names {
+		r := st.Recipes[n]
+		switch {
+		case r == nil:
+			t.Errorf("%s: record lost", n)
+		case r.Version == crashNew && r.Commit == c.new[n]:
+		case r.Version == crashOld && r.Commit == c.old[n] && !promoted:
+		default:
+			t.Errorf("%s: canonical %s at %s, want old %s or new %s", n, r.Version, r.Commit, c.old[n], c.new[n])
+		}
+	}
+}
+
+func crashGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	if dir != "" {
+		args = append([]string{"-C", dir}, args...)
+	}
+	cmd := exec.Command("git", args...)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func writeTestFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
