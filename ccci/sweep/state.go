@@ -28,8 +28,8 @@ const (
 )
 
 // StateError is a state file that cannot be read or parsed. It stops the
-// sweep; ccci.ExitCode maps it to 2 (errors.Is(err, ccci.ErrUsage) holds),
-// and the file is never overwritten.
+// sweep, the file is never overwritten, and errors.Is(err, ccci.ErrState)
+// holds, so ccci.ExitCode maps it to 2.
 type StateError struct {
 	Path string
 	Err  error
@@ -38,8 +38,8 @@ type StateError struct {
 func (e *StateError) Error() string { return "state " + e.Path + ": " + e.Err.Error() }
 func (e *StateError) Unwrap() error { return e.Err }
 
-// Is makes a StateError a usage/config error for ccci.ExitCode (exit 2).
-func (e *StateError) Is(target error) bool { return target == ccci.ErrUsage }
+// Is makes errors.Is(err, ccci.ErrState) true for a *StateError.
+func (e *StateError) Is(target error) bool { return target == ccci.ErrState }
 
 // ErrSchema is wrapped by the StateError of a state file whose schema is
 // missing or newer than StateSchema.
