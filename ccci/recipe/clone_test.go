@@ -1,0 +1,176 @@
+package recipe
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// newRepoWithFiles makes a repository whose commits differ in a file, with
+// tag 1.0.0+1 on the first commit and 2.0.0+1 (annotated) on the head.
+func newRepoWithFiles(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	for i, tag := range []string{"1.0.0+1", "2.0.0+1"} {
+		if err := os.WriteFile(filepath.Join(dir, "VERSION"), []byte(tag), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runGit(t, dir, "add", "VERSION")
+		runGit(t, dir, "commit", "-q", "-m", tag)
+		if i == 0 {
+			runGit(t, dir, "tag", tag)
+		} else {
+			runGit(t, dir, "tag", "-a", "-m", tag, tag)
+		}
+	}
+	return dir
+}
+
+func TestClone(t *testing.T) {
+	src := newRepoWithFiles(t)
+	commit := runGit(t, src, "rev-parse", "1.0.0+1^{commit}")
+	root := t.TempDir()
+	bareCopy(t, src, root, "r.git")
+	base := serveHTTP(t, root)
+	for name, from := range map[string]string{"path": src, "file": "file://" + src, "http": base + "/r.git"} {
+		dst := filepath.Join(t.TempDir(), "gitea")
+		if err := Clone(context.Background(), from, dst, commit); err != nil {
+			t.Errorf("Clone(%s): %v", name, err)
+			continue
+		}
+		if got := runGit(t, dst, "rev-parse", "HEAD"); got != commit {
+			t.Errorf("Clone(%s) HEAD = %s, want %s", name, got, commit)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "VERSION")); err != nil || string(b) != "1.0.0+1" {
+			t.Errorf("Clone(%s) work tree VERSION = %q, %v, want 1.0.0+1", name, b, err)
+		}
+		if st := runGit(t, dst, "status", "--porcelain"); st != "" {
+			t.Errorf("Clone(%s) work tree not clean:\n%s", name, st)
+		}
+		if diff := cmp.Diff(forEachRef(t, src), forEachRef(t, dst)); diff != "" {
+			t.Errorf("Clone(%s) tags (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+func TestCloneIntoEmptyDir(t *testing.T) {
+	src := newRepoWithFiles(t)
+	dst := t.TempDir()
+	commit := runGit(t, src, "rev-parse", "HEAD")
+	if err := Clone(context.Background(), src, dst, commit); err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, dst, "rev-parse", "HEAD"); got != commit {
+		t.Errorf("Clone HEAD = %s, want %s", got, commit)
+	}
+}
+
+func TestCloneRefusesNonEmpty(t *testing.T) {
+	src := newRepoWithFiles(t)
+	dst := t.TempDir()
+	keep := filepath.Join(dst, "keep")
+	if err := os.WriteFile(keep, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Clone(context.Background(), src, dst, runGit(t, src, "rev-parse", "HEAD"))
+	if !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("Clone(non-empty dst) error = %v, want ErrNotEmpty", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("Clone(non-empty dst) touched it: %v", err)
+	}
+}
+
+func TestCloneFailureLeavesNothing(t *testing.T) {
+	src := newRepoWithFiles(t)
+	head := runGit(t, src, "rev-parse", "HEAD")
+	missing := "0123456789abcdef0123456789abcdef01234567"
+	tests := []struct{ name, src, commit string }{
+		{"unknown commit", src, missing},
+		{"not a commit", src, "1.0.0+1"},
+		{"refused remote", refusedURL(t), head},
+		{"not a repository", t.TempDir(), head},
+	}
+	for _, tt := range tests {
+		parent := t.TempDir()
+		dst := filepath.Join(parent, "gitea")
+		if err := Clone(context.Background(), tt.src, dst, tt.commit); err == nil {
+			t.Errorf("Clone(%s) succeeded", tt.name)
+		}
+		if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+			t.Errorf("Clone(%s) left %v behind", tt.name, entries)
+		}
+		empty := t.TempDir()
+		if err := Clone(context.Background(), tt.src, empty, tt.commit); err == nil {
+			t.Errorf("Clone(%s, empty dir) succeeded", tt.name)
+		}
+		if entries, err := os.ReadDir(empty); err != nil || len(entries) != 0 {
+			t.Errorf("Clone(%s, empty dir) left %v, %v; want it empty", tt.name, entries, err)
+		}
+	}
+}
+
+func TestCloneCancelled(t *testing.T) {
+	src := newRepoWithFiles(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dst := filepath.Join(t.TempDir(), "x")
+	if err := Clone(ctx, src, dst, runGit(t, src, "rev-parse", "HEAD")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Clone(cancelled) error = %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Clone(cancelled) left %s: %v", dst, err)
+	}
+}
+
+func TestFetch(t *testing.T) {
+	src := newRepoWithFiles(t)
+	dst := filepath.Join(t.TempDir(), "clone")
+	if err := Clone(context.Background(), src, dst, runGit(t, src, "rev-parse", "HEAD")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Fetch(context.Background(), dst); err != nil {
+		t.Errorf("Fetch(up to date) = %v, want nil", err)
+	}
+	runGit(t, src, "commit", "-q", "--allow-empty", "-m", "three")
+	runGit(t, src, "tag", "-a", "-m", "new", "3.0.0+1")
+	runGit(t, src, "tag", "-f", "1.0.0+1") // a moved tag follows the remote
+	if err := Fetch(context.Background(), dst); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := LocalTags(context.Background(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(forEachRef(t, src), tagLines(tags)); diff != "" {
+		t.Errorf("tags after Fetch (-want +got):\n%s", diff)
+	}
+	if got, want := runGit(t, dst, "rev-parse", "origin/main"), runGit(t, src, "rev-parse", "main"); got != want {
+		t.Errorf("origin/main after Fetch = %s, want %s", got, want)
+	}
+}
+
+func TestFetchErrors(t *testing.T) {
+	if err := Fetch(context.Background(), t.TempDir()); err == nil {
+		t.Errorf("Fetch(not a repo) succeeded")
+	}
+	noOrigin := t.TempDir()
+	runGit(t, noOrigin, "init", "-q")
+	if err := Fetch(context.Background(), noOrigin); err == nil || !contains(err.Error(), noOrigin) {
+		t.Errorf("Fetch(no origin) error = %v, want one naming %s", err, noOrigin)
+	}
+	gone := newRepoWithFiles(t)
+	dst := filepath.Join(t.TempDir(), "clone")
+	if err := Clone(context.Background(), gone, dst, runGit(t, gone, "rev-parse", "HEAD")); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, dst, "remote", "set-url", "origin", refusedURL(t))
+	if err := Fetch(context.Background(), dst); err == nil || !contains(err.Error(), "refused") {
+		t.Errorf("Fetch(refused origin) error = %v, want connection refused", err)
+	}
+}
