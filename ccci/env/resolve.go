@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -17,7 +18,7 @@ import (
 // reports tools missing from Tools as errors).
 type Env struct {
 	Spec  Spec
-	Tools map[string]string // tool -> resolved absolute path (symlinks followed); what Fingerprint hashes
+	Tools map[string]string // tool -> resolved absolute path (its symlink chain followed); what Fingerprint hashes
 	Found map[string]string // tool -> path in the declared directory where it was found (dir/tool); what LookPath returns
 
 	// ProbeTimeout bounds each version probe; zero means DefaultProbeTimeout.
@@ -59,7 +60,10 @@ func (e *InsecureError) Error() string {
 
 // Resolve validates spec (see Validate) and looks every tool up in
 // spec.Path, in order: the first executable regular file named like the
-// tool (symlinks followed) wins. A declared directory that does not exist
+// tool (symlinks followed) wins. The resolved path is where the tool's own
+// symlink chain ends (a Nix profile's bin/git gives /nix/store/...-git/bin/git);
+// symlinked directories above it stay as written unless a relative link
+// climbs out of them with "..". A declared directory that does not exist
 // is skipped; one that others can write and is not sticky is refused with
 // an *InsecureError, as is a resolved tool that others can write. All
 // missing tools come back in one *MissingError.
@@ -122,20 +126,59 @@ func insecure(mode fs.FileMode) bool {
 func search(dirs []string, tool string) (found, resolved string, err error) {
 	for _, dir := range dirs {
 		p := filepath.Join(dir, tool)
-		fi, err := os.Stat(p)
+		resolved, fi, err := follow(p)
 		if err != nil || !executable(fi.Mode()) {
 			continue
 		}
 		if insecure(fi.Mode()) {
 			return "", "", &InsecureError{Path: p, Mode: fi.Mode()}
 		}
-		resolved, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return "", "", fmt.Errorf("resolving %s: %w", p, err)
-		}
 		return p, resolved, nil
 	}
 	return "", "", nil
+}
+
+// maxLinks bounds a symlink chain, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// follow follows p's own symlink chain (not those of the directories
+// above it) to the file it ends at, and returns that file's path and
+// information. An absolute link target, or a relative one without "..",
+// is joined lexically; a relative target that climbs with ".." is joined
+// to its physically resolved directory, as the kernel would. A Nix
+// profile entry costs lstat, readlink, lstat; a plain file one lstat.
+func follow(p string) (string, fs.FileInfo, error) {
+	for range maxLinks {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return p, fi, err
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return "", nil, err
+		}
+		if !filepath.IsAbs(target) {
+			dir := filepath.Dir(p)
+			if climbs(target) {
+				if dir, err = filepath.EvalSymlinks(dir); err != nil {
+					return "", nil, err
+				}
+			}
+			target = filepath.Join(dir, target)
+		}
+		p = target
+	}
+	return "", nil, &fs.PathError{Op: "resolve", Path: p, Err: syscall.ELOOP}
+}
+
+// climbs reports whether a relative link target has a ".." element.
+func climbs(target string) bool {
+	for elem := range strings.SplitSeq(target, "/") {
+		if elem == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // executable reports whether mode is a regular file with an execute bit.

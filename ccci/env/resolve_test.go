@@ -168,3 +168,53 @@ func TestLookPath(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveSymlinkChains(t *testing.T) {
+	root := mkdirs(t, "real/usr/bin", "real/usr/lib", "store/a", "store/b")[0]
+	root = filepath.Dir(filepath.Dir(filepath.Dir(root)))
+	at := func(p string) string { return filepath.Join(root, p) }
+	bin := at("bin")
+	symlink(t, "real/usr/bin", bin) // like /bin -> usr/bin
+	lib := writeTool(t, at("real/usr/lib"), "climb", "climb")
+	symlink(t, "../lib/climb", at("real/usr/bin/climb")) // ".." from the physical directory
+	chained := writeTool(t, at("store/b"), "chained", "chained")
+	symlink(t, chained, at("store/a/chained"))
+	symlink(t, "../../../store/a/chained", at("real/usr/bin/chained")) // relative, then absolute
+	if err := os.Mkdir(at("real/usr/bin/sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeTool(t, at("real/usr/bin/sub"), "plain", "plain")
+	symlink(t, "sub/plain", at("real/usr/bin/plain")) // joined lexically: bin stays bin
+	plain := filepath.Join(bin, "sub/plain")
+	symlink(t, "loop2", at("real/usr/bin/loop1"))
+	symlink(t, "loop1", at("real/usr/bin/loop2"))
+	symlink(t, "/nonexistent/broken", at("real/usr/bin/broken"))
+
+	e, err := Resolve(Spec{Path: []string{bin}, Tools: []string{"climb", "chained", "plain"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"climb": lib, "chained": chained, "plain": plain}
+	if diff := cmp.Diff(want, e.Tools); diff != "" {
+		t.Errorf("Resolve Tools (-want +got):\n%s", diff)
+	}
+	for tool, p := range e.Tools { // the kernel agrees
+		kernel, err1 := os.Stat(filepath.Join(bin, tool))
+		ours, err2 := os.Lstat(p)
+		if err1 != nil || err2 != nil || !os.SameFile(kernel, ours) {
+			t.Errorf("%s resolved to %s, not the file the kernel opens (%v, %v)", tool, p, err1, err2)
+		}
+	}
+	_, err = Resolve(Spec{Path: []string{bin}, Tools: []string{"loop1", "broken"}})
+	var me *MissingError
+	if !errors.As(err, &me) || !cmp.Equal(me.Tools, []string{"loop1", "broken"}) {
+		t.Errorf("Resolve of a symlink loop and a broken link = %v, want both missing", err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	version "github.com/hashicorp/go-version"
@@ -53,35 +55,34 @@ func validatePath(spec Spec) error {
 	if len(spec.Path) == 0 {
 		return &SpecError{Key: "path", Reason: "no directories declared"}
 	}
-	seen := make(map[string]bool, len(spec.Path))
 	for i, dir := range spec.Path {
-		key := fmt.Sprintf("path[%d]", i)
+		reason := ""
 		switch {
 		case dir == "":
-			return &SpecError{Key: key, Value: dir, Reason: "empty directory"}
+			reason = "empty directory"
 		case !filepath.IsAbs(dir):
-			return &SpecError{Key: key, Value: dir, Reason: "directory is not absolute"}
+			reason = "directory is not absolute"
 		case strings.ContainsAny(dir, "\x00\n:"):
-			return &SpecError{Key: key, Value: dir, Reason: "directory contains NUL, newline or ':'"}
-		case seen[dir]:
-			return &SpecError{Key: key, Value: dir, Reason: "directory listed twice"}
+			reason = "directory contains NUL, newline or ':'"
+		case slices.Contains(spec.Path[:i], dir):
+			reason = "directory listed twice"
 		}
-		seen[dir] = true
+		if reason != "" {
+			return &SpecError{Key: indexKey("path", i), Value: dir, Reason: reason}
+		}
 	}
 	return nil
 }
 
 func validateTools(spec Spec) error {
-	seen := make(map[string]bool, len(spec.Tools))
 	for i, tool := range spec.Tools {
-		key := fmt.Sprintf("tools[%d]", i)
-		if reason := toolNameProblem(tool); reason != "" {
-			return &SpecError{Key: key, Value: tool, Reason: reason}
+		reason := toolNameProblem(tool)
+		if reason == "" && slices.Contains(spec.Tools[:i], tool) {
+			reason = "tool listed twice"
 		}
-		if seen[tool] {
-			return &SpecError{Key: key, Value: tool, Reason: "tool listed twice"}
+		if reason != "" {
+			return &SpecError{Key: indexKey("tools", i), Value: tool, Reason: reason}
 		}
-		seen[tool] = true
 	}
 	return nil
 }
@@ -118,16 +119,15 @@ func validateVars(spec Spec) error {
 
 func validatePass(spec Spec) error {
 	for i, glob := range spec.Pass {
-		key := fmt.Sprintf("pass[%d]", i)
 		if glob == "" || strings.ContainsAny(glob, "=\x00") {
-			return &SpecError{Key: key, Value: glob, Reason: "not a variable name or glob"}
+			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "not a variable name or glob"}
 		}
 		match, err := path.Match(glob, "PATH")
 		if err != nil {
-			return &SpecError{Key: key, Value: glob, Reason: "malformed glob"}
+			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "malformed glob"}
 		}
 		if match {
-			return &SpecError{Key: key, Value: glob, Reason: "matches PATH, which is built from env.path and cannot be passed"}
+			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "matches PATH, which is built from env.path and cannot be passed"}
 		}
 	}
 	return nil
@@ -168,3 +168,6 @@ func isShellName(s string) bool {
 	}
 	return true
 }
+
+// indexKey names a list entry: "path[1]".
+func indexKey(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }

@@ -31,21 +31,24 @@ var bareRE = regexp.MustCompile(`(?i)\bversion:?\s+v?([0-9]+)\b`)
 func ParseVersion(tool, output string) (*version.Version, error) {
 	for line := range strings.Lines(output) {
 		if m := versionRE.FindStringSubmatch(line); m != nil {
-			return parseLoose(m[1])
+			return parseLoose(tool, m[1])
 		}
 	}
 	if m := bareRE.FindStringSubmatch(output); m != nil {
-		return parseLoose(m[1])
+		return parseLoose(tool, m[1])
 	}
 	return nil, fmt.Errorf("%s: %w in output %q", tool, ErrNoVersion, firstLine(output))
 }
 
 // parseLoose parses s, retrying without its pre-release when that fails.
-func parseLoose(s string) (*version.Version, error) {
+func parseLoose(tool, s string) (*version.Version, error) {
 	v, err := version.NewVersion(s)
 	if err != nil {
 		base, _, _ := strings.Cut(s, "-")
 		v, err = version.NewVersion(base)
 	}
-	return v, err
+	if err != nil {
+		return nil, fmt.Errorf("%s: parsing version %q: %w", tool, s, err)
+	}
+	return v, nil
 }
