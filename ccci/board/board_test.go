@@ -136,7 +136,7 @@ func TestGenerateOrderAndEscaping(t *testing.T) {
 	}
 	index := readFile(t, dir, "index.html")
 	var got []string
-	for _, part := range strings.Split(index, `<td data-label="Recipe"><a href="recipe/`)[1:] {
+	for _, part := range strings.Split(index, `<td class="name" data-label="Recipe"><a href="recipe/`)[1:] {
 		got = append(got, part[:strings.Index(part, ".html")])
 	}
 	want := []string{"keycloak", "nextcloud", "matrix-synapse", "traefik", "wordpress", "custom-html", "gitea"}

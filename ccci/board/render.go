@@ -50,12 +50,14 @@ type count struct {
 
 func newIndexPage(in *Input, rs []*row) *indexPage {
 	p := &indexPage{Rows: rs, Sweep: in.LastSweep, Fingerprint: in.Fingerprint, Generated: in.Generated}
-	for _, r := range rs { // rs is sorted by status, so counts come out worst first
-		if n := len(p.Counts); n > 0 && p.Counts[n-1].Word == r.Status {
-			p.Counts[n-1].N++
-			continue
+	n := map[string]int{}
+	for _, r := range rs {
+		n[r.Status]++
+	}
+	for _, s := range statuses {
+		if n[s] > 0 {
+			p.Counts = append(p.Counts, count{s, n[s]})
 		}
-		p.Counts = append(p.Counts, count{r.Status, 1})
 	}
 	if s := in.LastSweep; s != nil {
 		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
@@ -108,9 +110,9 @@ func newBadge(r *row) badge {
 	if r.Canonical != "" && r.Status != statusFailing {
 		text += " " + r.Canonical
 	}
-	// Verdana 11px averages about 7px a character; the badge only
+	// Verdana 11px averages about 6.5px a character; the badge only
 	// needs to be roughly right, never to clip.
-	left, right := 6+5*7+6, 8+len(text)*7+8
+	left, right := 6+5*13/2+6, 8+len(text)*13/2+8
 	return badge{
 		Text: text, Colour: badgeColours[verdictClass(r.Status)],
 		Width: left + right, LeftWidth: left, RightWidth: right,

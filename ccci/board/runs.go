@@ -20,6 +20,9 @@ const (
 	logFile    = "log"
 )
 
+// runDirLayout is the time at the start of a run directory's name.
+const runDirLayout = "20060102T150405Z"
+
 // LastSweepFile is the name, inside the runs directory, of the last sweep's
 // summary (sweep.Summary as JSON), when the sweep writes one.
 const LastSweepFile = "last-sweep.json"

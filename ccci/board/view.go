@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/recipe"
@@ -33,7 +34,10 @@ type Input struct {
 // DefaultLogs is how many of each recipe's newest logs a board keeps.
 const DefaultLogs = 5
 
-// Recipe statuses, worst first: the index sorts by them.
+// statuses are the recipe statuses, worst first: the index sorts by them.
+var statuses = []string{statusFailing, statusBehind, statusUnverified, statusAhead, statusUnreleased, statusOK}
+
+// Recipe statuses.
 const (
 	statusFailing    = "failing"    // the last run did not pass
 	statusBehind     = "behind"     // a newer release tag than the canonical version
@@ -118,6 +122,9 @@ func newRunView(name string, run Run) runView {
 	if run.LogPath() != "" {
 		v.Log = logName(name, run.Name)
 	}
+	if run.Err != nil {
+		v.Started, v.To = fromRunName(run.Name)
+	}
 	if errors.Is(run.Err, fs.ErrNotExist) {
 		v.Verdict, v.Err = "unfinished", "no "+resultFile+": still running, or the sweep was stopped"
 		return v
@@ -131,6 +138,24 @@ func newRunView(name string, run Run) runView {
 	v.Verdict, v.Duration, v.ExitStatus = string(res.Verdict), duration(res.Duration), res.ExitStatus
 	v.Promoted, v.Note = res.Promoted, res.Note
 	return v
+}
+
+// fromRunName recovers the start time and tag from a run directory's
+// name, <20060102T150405Z>-<tag>[-N], for runs without a readable result.
+func fromRunName(name string) (time.Time, string) {
+	stamp, tag, ok := strings.Cut(name, "-")
+	t, err := time.Parse(runDirLayout, stamp)
+	if !ok || err != nil {
+		return time.Time{}, ""
+	}
+	if i := strings.LastIndexByte(tag, '-'); i > 0 && strings.Contains(tag[:i], "+") && isDigits(tag[i+1:]) {
+		tag = tag[:i] // "-2": a second run started in the same second
+	}
+	return t, tag
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // logName is where a run's log is copied inside the board.
@@ -196,9 +221,9 @@ func sweepNote(s *sweep.Summary, name string) string {
 // verdictClass is the CSS class repeating a verdict or status in colour.
 func verdictClass(word string) string {
 	switch word {
-	case "pass", statusOK:
+	case "pass", statusOK: // statusOK is also the sweep's "ok"
 		return "good"
-	case "fail", "timeout", "error", "unreadable", statusFailing:
+	case "fail", "timeout", "error", "unreadable", statusFailing, "failed":
 		return "bad"
 	case "interrupted", "deferred", "unfinished", statusBehind, statusUnverified, statusAhead:
 		return "warn"
