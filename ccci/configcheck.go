@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"coopcloud.tech/cc-ci/ccci/env"
 	"github.com/BurntSushi/toml"
 	version "github.com/hashicorp/go-version"
 )
@@ -27,6 +28,11 @@ func (d *decoder) validate(c *Config) {
 		d.checkPass(c.Env.Pass)
 		d.checkVars(c.Env.Vars)
 		d.checkRequire(c.Env.Tools, c.Env.Require, c.Env.VersionFlags)
+		if len(d.problems) == 0 {
+			if err := env.Validate(c.Env); err != nil { // the env package's own rules
+				d.add(toml.Key{"env"}, err)
+			}
+		}
 	}
 	d.checkSweep(&c.Sweep)
 }

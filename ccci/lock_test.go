@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/cc-ci/ccci/env"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 
 // helper runs in a child process: "hold-ex PATH" / "hold-sh PATH" take
 // the lock, print "locked" and hold it until stdin closes; "inherited
-// LOCKDIR" prints InheritedRunLock's answer.
+// LOCKDIR" prints InheritedRunLock's answer; "exec ARGV" calls Exec.
 func helper(h string) int {
 	verb, arg, _ := strings.Cut(h, " ")
 	switch verb {
@@ -46,6 +47,13 @@ func helper(h string) int {
 	case "inherited":
 		fmt.Println(InheritedRunLock(arg, os.Getenv))
 		return 0
+	case "exec": // exec_test.go
+		e, err := env.Resolve(env.Spec{Path: []string{"/usr/bin", "/bin"}, Pass: []string{"KEEP"}})
+		if err == nil {
+			err = Exec(e, strings.Fields(arg), os.Environ(), "EXTRA=x")
+		}
+		fmt.Println(err)
+		return ExitCode(err)
 	}
 	return 2
 }

@@ -1,0 +1,91 @@
+package ccci
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestExecSamePID: the job replaces the process (same PID) and gets the
+// declared environment plus the extra entries, nothing else.
+func TestExecSamePID(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=exec env", "KEEP=1", "SECRET_TOKEN=s3cret")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("exec env: %v\n%s", err, out)
+	}
+	got := strings.Fields(string(out))
+	slices.Sort(got)
+	want := []string{"EXTRA=x", "KEEP=1", "PATH=/usr/bin:/bin"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("job environment = %q, want %q", got, want)
+	}
+
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=exec sleep 0.3")
+	start := cmd.Start()
+	if start != nil {
+		t.Fatal(start)
+	}
+	pid := cmd.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if strings.TrimSpace(string(comm)) != "sleep" {
+		t.Errorf("PID %d runs %q, want sleep (exec in place)", pid, comm)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exec sleep: %v", err)
+	}
+}
+
+func TestExecStatusAndMissing(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=exec false")
+	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 {
+		t.Errorf("exec false: %v, want exit status 1", err)
+	}
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=exec no-such-tool-here")
+	out, _ := cmd.Output()
+	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "no-such-tool-here") {
+		t.Errorf("exec no-such-tool-here: exit %d, %q; want an error naming the tool", cmd.ProcessState.ExitCode(), out)
+	}
+}
+
+// TestExecParentDeath: when the parent (a shell, like Drone's) is killed,
+// the job gets SIGTERM (PR_SET_PDEATHSIG).
+func TestExecParentDeath(t *testing.T) {
+	sh := exec.Command("bash", "-c", `"$0" & echo $!; wait`, os.Args[0])
+	sh.Env = append(os.Environ(), helperEnv+"=exec sleep 1000")
+	stdout, _ := sh.StdoutPipe()
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("shell printed %q", line)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 500; i++ { // wait until the helper has exec'd sleep
+		if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(comm)) == "sleep" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sh.Process.Kill()
+	sh.Wait()
+	for i := 0; alive(pid) && i < 300; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if alive(pid) {
+		t.Errorf("job %d survived its parent's death", pid)
+	}
+}
