@@ -1,0 +1,166 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// The benchmark set (issue 4 section 7): benchRecipes clones with
+// benchTags release tags each, every other tag annotated, refs packed as
+// in a fresh clone. It is made once with git fast-import under the user's
+// cache directory and reused.
+const (
+	benchRecipes = 250
+	benchTags    = 100
+	benchSetName = "v1-250x100"
+)
+
+// benchTag is the i-th tag of a bench recipe; the last is the latest.
+func benchTag(i int) string {
+	return fmt.Sprintf("%d.%d.%d+1.%d.%d", i/20, i/2%10, i%2, i%7, i%3)
+}
+
+// benchSet returns the folder of bench clones, making it if needed.
+func benchSet(b *testing.B) string {
+	b.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "cc-ci-bench", benchSetName)
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return dir
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "tmp-")
+	if err != nil {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if tmp, err = os.MkdirTemp(filepath.Dir(dir), "tmp-"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for n := range benchRecipes {
+		makeBenchRepo(b, filepath.Join(tmp, fmt.Sprintf("recipe%03d", n)))
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// makeBenchRepo makes one clone with git fast-import: benchTags commits,
+// each tagged, every other tag annotated.
+func makeBenchRepo(b *testing.B, dir string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	git(b, dir, "init", "-q", "-b", "main")
+	var s strings.Builder
+	const who = "t <t@example.org> 1700000000 +0000\n"
+	for i := range benchTags {
+		msg := "release " + benchTag(i) + "\n"
+		fmt.Fprintf(&s, "commit refs/heads/main\nmark :%d\ncommitter %sdata %d\n%s\n", i+1, who, len(msg), msg)
+		if i%2 == 0 {
+			fmt.Fprintf(&s, "tag %s\nfrom :%d\ntagger %sdata %d\n%s\n", benchTag(i), i+1, who, len(msg), msg)
+		} else {
+			fmt.Fprintf(&s, "reset refs/tags/%s\nfrom :%d\n\n", benchTag(i), i+1)
+		}
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(s.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("git fast-import in %s: %v\n%s", dir, err, out)
+	}
+	git(b, dir, "pack-refs", "--all")
+}
+
+// benchState makes every tenth recipe one release behind and the others
+// up to date: a nightly sweep with 25 recipes to run (and peel).
+func benchState() *State {
+	st := NewState()
+	for n := range benchRecipes {
+		v := benchTag(benchTags - 1)
+		if n%10 == 0 {
+			v = benchTag(benchTags - 2)
+		}
+		st.Recipes[fmt.Sprintf("recipe%03d", n)] = &Record{Version: v, Commit: strings.Repeat("a", 40)}
+	}
+	return st
+}
+
+// goSweepPlan is what "cc-ci-sweep plan" does after enrolment.
+func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State) []Decision {
+	ctx := context.Background()
+	in, errs := ReadInputs(ctx, rs, runtime.GOMAXPROCS(0))
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	ds := Plan(in, st, Options{})
+	if err := PeelRuns(ctx, in, ds); err != nil {
+		b.Fatal(err)
+	}
+	return ds
+}
+
+// BenchmarkTagsPlan compares ReadInputs + Plan + PeelRuns over the bench
+// set (nightly: 25 runs to peel; first: no state, 250 runs to peel) with
+// the shell loop an operator would write.
+func BenchmarkTagsPlan(b *testing.B) {
+	dir := benchSet(b)
+	rs, _, err := recipe.FromDir(dir)
+	if err != nil || len(rs) != benchRecipes {
+		b.Fatalf("bench set %s: %d recipes, %v", dir, len(rs), err)
+	}
+	for _, c := range []struct {
+		name string
+		st   *State
+		runs int
+	}{{"go-nightly", benchState(), benchRecipes / 10}, {"go-first", NewState(), benchRecipes}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ds := goSweepPlan(b, rs, c.st)
+				if n := countRuns(ds); n != c.runs {
+					b.Fatalf("plan runs %d recipes, want %d", n, c.runs)
+				}
+			}
+		})
+	}
+	b.Run("shell", func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command("bash", "-c", `for d in */; do git -C "$d" tag | sort -V | tail -1; done`)
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			if err != nil || bytes.Count(out, []byte("\n")) != benchRecipes {
+				b.Fatalf("shell loop: %v\n%s", err, out)
+			}
+		}
+	})
+}
+
+func countRuns(ds []Decision) int {
+	n := 0
+	for _, d := range ds {
+		if d.Action == ActionRun {
+			if d.Commit == "" || d.To != benchTag(benchTags-1) {
+				return -1
+			}
+			n++
+		}
+	}
+	return n
+}
