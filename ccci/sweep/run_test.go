@@ -89,7 +89,7 @@ func TestRunPassPromotes(t *testing.T) {
 	var events []Event
 	s, err := Run(context.Background(), RunOptions{Config: cfg, Progress: func(ev Event) { events = append(events, ev) }})
 	if err != nil {
-		t.Fatalf("Run = %v", err)
+		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
 	}
 	if s.Status != "ok" || len(s.Outcomes) != 1 {
 		t.Fatalf("summary = %+v, want one ok outcome", s)
@@ -141,7 +141,7 @@ func TestRunJobsBound(t *testing.T) {
 	}
 	s, err := Run(context.Background(), o)
 	if err != nil {
-		t.Fatalf("Run = %v", err)
+		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
 	}
 	if got := peak.Load(); got != jobs {
 		t.Errorf("peak concurrency = %d, want %d", got, jobs)

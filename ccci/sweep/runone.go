@@ -123,6 +123,9 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	}
 	defer os.RemoveAll(abra)
 	checkout := filepath.Join(abra, "recipes", d.Recipe)
+	if err := os.Mkdir(filepath.Dir(checkout), 0o755); err != nil {
+		return Error, -1, err.Error()
+	}
 	if err := recipe.Clone(ctx, sw.source(d.Recipe), checkout, d.Commit); err != nil {
 		return failedStart(ctx, fmt.Errorf("checking out %s at %s: %w", d.To, d.Commit, err))
 	}
