@@ -60,15 +60,20 @@ func (e *InsecureError) Error() string {
 
 // Resolve validates spec (see Validate) and looks every tool up in
 // spec.Path, in order: the first executable regular file named like the
-// tool (symlinks followed) wins. The resolved path is where the tool's own
-// symlink chain ends (a Nix profile's bin/git gives /nix/store/...-git/bin/git);
-// symlinked directories above it stay as written unless a relative link
-// climbs out of them with "..". A declared directory that does not exist
-// is skipped; one that others can write and is not sticky is refused with
-// an *InsecureError, as is a resolved tool that others can write. All
-// missing tools come back in one *MissingError.
+// tool (symlinks followed) wins. All missing tools come back in one
+// *MissingError.
 //
-// Resolve only calls stat and lstat: no hashing, no processes.
+// The resolved path (Env.Tools) is where the tool's own symlink chain ends:
+// a Nix profile's bin/git gives /nix/store/...-git/bin/git. Symlinked
+// directories above it stay as written, unless a relative link climbs out
+// of them with "..".
+//
+// A declared directory that does not exist is skipped; a file declared as
+// a directory is an error. A directory that others can write and is not
+// sticky is refused with an *InsecureError, as is a resolved tool that
+// others can write.
+//
+// Resolve only calls stat, lstat and readlink: no hashing, no processes.
 func Resolve(spec Spec) (*Env, error) {
 	if err := Validate(spec); err != nil {
 		return nil, err
@@ -108,6 +113,9 @@ func checkDirs(dirs []string) error {
 		}
 		if err != nil {
 			return fmt.Errorf("checking directory %s: %w", dir, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("checking directory %s: not a directory (mode %v)", dir, fi.Mode())
 		}
 		if insecure(fi.Mode()) {
 			return &InsecureError{Path: dir, Mode: fi.Mode()}

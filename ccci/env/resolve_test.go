@@ -85,6 +85,10 @@ func TestResolveRefusesInsecure(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), dirs[0]+": directory writable by others") {
 		t.Errorf("error = %q, want it to start with the directory", err)
 	}
+	notDir := filepath.Join(dirs[1], "git")
+	if _, err := Resolve(Spec{Path: []string{notDir}}); err == nil || !strings.Contains(err.Error(), notDir+": not a directory") {
+		t.Errorf("Resolve with a file in path = %v, want an error naming %s", err, notDir)
+	}
 	if _, err := Resolve(Spec{Path: dirs[1:2], Tools: []string{"git"}}); err != nil {
 		t.Errorf("Resolve with a sticky world-writable directory = %v, want nil", err)
 	}
