@@ -303,6 +303,39 @@ func TestUpdateStateProcesses(t *testing.T) {
 	}
 }
 
+// TestUpdateStateKilled kills writers with SIGKILL at random moments:
+// the state file always parses, and holds every update its writer
+// finished before the kill (each process records p<k>-0, p<k>-1, ... in
+// order, so the records of a killed one are a prefix).
+func TestUpdateStateKilled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canonical.json")
+	for k := range 8 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestStateHelperProcess$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|k%d|1000", helperEnv, path, k))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+k*7) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		st, err := ReadState(path)
+		if err != nil {
+			t.Fatalf("after kill %d: %v", k, err)
+		}
+		n := 0
+		for st.Record(fmt.Sprintf("k%d-%d", k, n)) != nil {
+			n++
+		}
+		t.Logf("writer %d killed after %d updates", k, n)
+		for name := range st.Recipes {
+			var kk, i int
+			if _, err := fmt.Sscanf(name, "k%d-%d", &kk, &i); err != nil || kk == k && i >= n {
+				t.Errorf("after kill %d: record %s is not part of a prefix of %d updates", k, name, n)
+			}
+		}
+	}
+}
+
 func TestDurationText(t *testing.T) {
 	tests := []struct {
 		d    Duration
