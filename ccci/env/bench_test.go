@@ -89,3 +89,25 @@ func BenchmarkProbe15(b *testing.B) {
 		_ = e.Probe(context.Background())
 	}
 }
+
+// BenchmarkResolveSystem resolves the built-in default's tools that this
+// machine has in /usr/local/bin:/usr/bin:/bin (Debian: plain files and
+// alternatives symlinks).
+func BenchmarkResolveSystem(b *testing.B) {
+	spec := Spec{Path: []string{"/usr/local/bin", "/usr/bin", "/bin"}}
+	for _, tool := range benchTools {
+		if found, _, _ := search(spec.Path, tool); found != "" {
+			spec.Tools = append(spec.Tools, tool)
+		}
+	}
+	if len(spec.Tools) < 10 {
+		b.Skipf("only %d of the default tools here", len(spec.Tools))
+	}
+	b.ReportMetric(float64(len(spec.Tools)), "tools")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Resolve(spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -35,6 +35,9 @@ type MissingError struct {
 
 func (e *MissingError) Error() string {
 	dirs := strings.Join(e.Dirs, ":")
+	if dirs == "" {
+		dirs = "(no directories)"
+	}
 	lines := make([]string, len(e.Tools))
 	for i, tool := range e.Tools {
 		lines[i] = tool + ": not found in " + dirs

@@ -67,6 +67,10 @@ func TestResolveMissingAll(t *testing.T) {
 	if got := err.Error(); got != want {
 		t.Errorf("MissingError.Error() = %q, want %q", got, want)
 	}
+	none := &MissingError{Tools: []string{"git"}}
+	if got, want := none.Error(), "git: not found in (no directories)"; got != want {
+		t.Errorf("MissingError.Error() = %q, want %q", got, want)
+	}
 }
 
 func TestResolveRefusesInsecure(t *testing.T) {
