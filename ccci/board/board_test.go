@@ -17,13 +17,14 @@ import (
 
 // fixtureRecipes are the enrolled recipes of testdata, with their latest tags.
 var fixtureRecipes = []Recipe{
-	{"gitea", "3.6.0+1.24.2"},
-	{"nextcloud", "6.0.1+28.0.2-fpm"},
-	{"keycloak", "10.1.0+26.0.5"},
-	{"traefik", "3.0.0+v3.0.0"},
-	{"matrix-synapse", "1.2.0+v1.98.0"},
-	{"wordpress", "2.4.0+6.7.1"},
-	{"custom-html", ""},
+	{Name: "gitea", Latest: "3.6.0+1.24.2"},
+	{Name: "nextcloud", Latest: "6.0.1+28.0.2-fpm"},
+	{Name: "keycloak", Latest: "10.1.0+26.0.5"},
+	{Name: "traefik", Latest: "3.0.0+v3.0.0"},
+	{Name: "matrix-synapse", Latest: "1.2.0+v1.98.0"},
+	{Name: "wordpress", Latest: "2.4.0+6.7.1"},
+	{Name: "custom-html", Latest: ""},
+	{Name: "broken", Err: "reading tags: repository does not exist"},
 }
 
 const fixtureFingerprint = "e1:q5Hk2u0P3xVw9sQmYQ6oC0bq8m1n2b3v4c5x6z7a8s9="
@@ -139,7 +140,7 @@ func TestGenerateOrderAndEscaping(t *testing.T) {
 	for _, part := range strings.Split(index, `<td class="name" data-label="Recipe"><a href="recipe/`)[1:] {
 		got = append(got, part[:strings.Index(part, ".html")])
 	}
-	want := []string{"keycloak", "nextcloud", "matrix-synapse", "traefik", "wordpress", "custom-html", "gitea"}
+	want := []string{"keycloak", "nextcloud", "matrix-synapse", "traefik", "wordpress", "broken", "custom-html", "gitea"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("index rows (-want +got):\n%s", diff)
 	}
@@ -213,7 +214,7 @@ func TestGenerateReplacesOnlyBoards(t *testing.T) {
 
 func TestGenerateWithoutSweepOrState(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
-	in := Input{Recipes: []Recipe{{"gitea", "3.6.0+1.24.2"}}}
+	in := Input{Recipes: []Recipe{{Name: "gitea", Latest: "3.6.0+1.24.2"}}}
 	if err := Generate(dir, in); err != nil {
 		t.Fatalf("Generate(only recipes) = %v", err)
 	}

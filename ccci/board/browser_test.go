@@ -82,13 +82,14 @@ func TestBrowserBoard(t *testing.T) {
 		"matrix-synapse unverified never run",
 		"traefik behind never run",
 		"wordpress behind unfinished 2.4.0+6.7.1",
+		"broken unknown never run",
 		"custom-html unreleased never run",
 		"gitea ok pass 3.6.0+1.24.2",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows in the browser (-want +got):\n%s", diff)
 	}
-	for _, text := range []string{"Last sweep: 2026-11-21 03:00 UTC", "took 1h12m40s", "1 interrupted, 1 deferred, 2 skipped", fixtureFingerprint, "7 recipes:"} {
+	for _, text := range []string{"Last sweep: 2026-11-21 03:00 UTC", "took 1h12m40s", "1 interrupted, 1 deferred, 2 skipped", fixtureFingerprint, "8 recipes:"} {
 		if !strings.Contains(tagRE.ReplaceAllString(dom, ""), text) {
 			t.Errorf("index.html in the browser lacks %q", text)
 		}

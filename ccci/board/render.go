@@ -16,11 +16,14 @@ var files embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"class":     verdictClass,
-	"attention": func(status string) bool { return statusRank[status] < statusRank[statusAhead] },
+	"attention": needsAttention,
 	"when":      when,
 	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short":     func(s string) string { return s[:min(len(s), 10)] },
 }).ParseFS(files, "templates/*.html", "templates/*.svg"))
+
+// needsAttention: failing, behind, unverified or unknown recipes stand out.
+func needsAttention(status string) bool { return statusRank[status] <= statusRank[statusUnknown] }
 
 // when formats a time for people: UTC, to the minute.
 func when(t time.Time) string {
@@ -33,7 +36,7 @@ func when(t time.Time) string {
 // indexPage is what index.html shows.
 type indexPage struct {
 	Rows               []*row
-	Counts             []count
+	Counts             []StatusCount
 	Sweep              *sweep.Summary
 	SweepTook          string
 	SweepCounts        string
@@ -42,23 +45,33 @@ type indexPage struct {
 	Generated          time.Time
 }
 
-// count is how many recipes have one status.
-type count struct {
-	Word string
-	N    int
+// StatusCount is how many recipes have one status.
+type StatusCount struct {
+	Status string // failing, behind, unverified, unknown, ahead, unreleased, ok
+	N      int
 }
 
-func newIndexPage(in *Input, rs []*row) *indexPage {
-	p := &indexPage{Rows: rs, Sweep: in.LastSweep, Fingerprint: in.Fingerprint, Generated: in.Generated}
+// Statuses counts the recipes of in by the status the board gives them,
+// worst first, leaving out statuses no recipe has.
+func Statuses(in *Input) []StatusCount { return countStatuses(rows(in)) }
+
+func countStatuses(rs []*row) []StatusCount {
 	n := map[string]int{}
 	for _, r := range rs {
 		n[r.Status]++
 	}
+	var out []StatusCount
 	for _, s := range statuses {
 		if n[s] > 0 {
-			p.Counts = append(p.Counts, count{s, n[s]})
+			out = append(out, StatusCount{s, n[s]})
 		}
 	}
+	return out
+}
+
+func newIndexPage(in *Input, rs []*row) *indexPage {
+	p := &indexPage{Rows: rs, Sweep: in.LastSweep, Fingerprint: in.Fingerprint, Generated: in.Generated}
+	p.Counts = countStatuses(rs)
 	if s := in.LastSweep; s != nil {
 		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
 			p.SweepTook = s.Finished.Sub(s.Started).Round(time.Second).String()

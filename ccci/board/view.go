@@ -17,6 +17,7 @@ import (
 type Recipe struct {
 	Name   string // validated recipe name
 	Latest string // newest release tag, "" when the recipe has none
+	Err    string // why its tags could not be read; the status is then "unknown"
 }
 
 // Input is everything a board shows. Only Recipes is required; the zero
@@ -35,20 +36,21 @@ type Input struct {
 const DefaultLogs = 5
 
 // statuses are the recipe statuses, worst first: the index sorts by them.
-var statuses = []string{statusFailing, statusBehind, statusUnverified, statusAhead, statusUnreleased, statusOK}
+var statuses = []string{statusFailing, statusBehind, statusUnverified, statusUnknown, statusAhead, statusUnreleased, statusOK}
 
 // Recipe statuses.
 const (
 	statusFailing    = "failing"    // the last run did not pass
 	statusBehind     = "behind"     // a newer release tag than the canonical version
 	statusUnverified = "unverified" // released, never passed
+	statusUnknown    = "unknown"    // its tags could not be read
 	statusAhead      = "ahead"      // canonical newer than every tag (a tag was deleted?)
 	statusUnreleased = "unreleased" // no release tag at all
 	statusOK         = "ok"         // canonical is the latest tag
 )
 
 var statusRank = map[string]int{
-	statusFailing: 0, statusBehind: 1, statusUnverified: 1, statusAhead: 2, statusUnreleased: 3, statusOK: 4,
+	statusFailing: 0, statusBehind: 1, statusUnverified: 1, statusUnknown: 2, statusAhead: 3, statusUnreleased: 4, statusOK: 5,
 }
 
 // row is one recipe on the index, and the body of its own page.
@@ -60,6 +62,7 @@ type row struct {
 	Status    string
 	Last      *runView // newest result, nil when none
 	SweepNote string   // what the last sweep did with it, e.g. "skipped: up-to-date"
+	TagsErr   string   // why its tags could not be read
 	Runs      []runView
 }
 
@@ -91,7 +94,7 @@ func rows(in *Input) []*row {
 }
 
 func newRow(in *Input, r Recipe) *row {
-	w := &row{Name: r.Name, Latest: r.Latest}
+	w := &row{Name: r.Name, Latest: r.Latest, TagsErr: r.Err}
 	var rec *sweep.Record
 	if in.State != nil {
 		rec = in.State.Recipes[r.Name]
@@ -173,6 +176,8 @@ func status(w *row) string {
 	switch {
 	case w.Last != nil && bad(w.Last.Verdict):
 		return statusFailing
+	case w.TagsErr != "":
+		return statusUnknown
 	case w.Latest == "":
 		return statusUnreleased
 	case w.Canonical == "":
@@ -225,7 +230,7 @@ func verdictClass(word string) string {
 		return "good"
 	case "fail", "timeout", "error", "unreadable", statusFailing, "failed":
 		return "bad"
-	case "interrupted", "deferred", "unfinished", statusBehind, statusUnverified, statusAhead:
+	case "interrupted", "deferred", "unfinished", statusUnknown, statusBehind, statusUnverified, statusAhead:
 		return "warn"
 	}
 	return "neutral"
