@@ -55,6 +55,7 @@ tag -a -m annotated v2.4.8
 tag 7ae7b0f7+U
 pack-refs --all
 commit -q --allow-empty -m three
+tag -f -a -m moved 1.1.0+1.0
 tag 3.0.10+1.10.8
 tag -a -m loose-annotated 3.0.9+1.10.7
 `)

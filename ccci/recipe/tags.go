@@ -9,8 +9,10 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Tag is a tag name and the commit it points to (annotated tags peeled), hex.
@@ -51,16 +53,22 @@ func LocalTags(ctx context.Context, dir string) ([]Tag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading tags of %s: %w", dir, err)
 	}
+	objs, packed, done := objectReader(r)
+	defer done()
 	tags := make([]Tag, 0, len(refs))
 	for _, ref := range refs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		h, err := peel(r.Storer, ref.Hash())
-		if err != nil {
-			return nil, fmt.Errorf("reading tag %s of %s: %w", ref.Name().Short(), dir, err)
+		if p, ok := packed[string(ref.Name())]; ok && p.hash == ref.Hash() {
+			tags = append(tags, Tag{Name: tagName(ref), Commit: p.peeled.String()})
+			continue
 		}
-		tags = append(tags, Tag{Name: ref.Name().Short(), Commit: h.String()})
+		h, err := peel(objs, ref.Hash())
+		if err != nil {
+			return nil, fmt.Errorf("reading tag %s of %s: %w", tagName(ref), dir, err)
+		}
+		tags = append(tags, Tag{Name: tagName(ref), Commit: h.String()})
 	}
 	return tags, nil
 }
@@ -79,7 +87,7 @@ func LocalTagNames(ctx context.Context, dir string) ([]string, error) {
 	}
 	names := make([]string, len(refs))
 	for i, ref := range refs {
-		names[i] = ref.Name().Short()
+		names[i] = tagName(ref)
 	}
 	return names, nil
 }
@@ -132,6 +140,23 @@ func PeelTag(ctx context.Context, dir, name string) (string, error) {
 	return h.String(), nil
 }
 
+// objectReader returns a storer for reading many objects of r that keeps
+// its pack files open, the peeled tags of its packed-refs (see
+// packedPeeled), and the function that closes the pack files.
+func objectReader(r *git.Repository) (storer.EncodedObjectStorer, map[string]packedTag, func()) {
+	fs, ok := r.Storer.(*filesystem.Storage)
+	if !ok {
+		return r.Storer, nil, func() {}
+	}
+	s := filesystem.NewStorageWithOptions(fs.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	var packed map[string]packedTag
+	if f, err := fs.Filesystem().Open("packed-refs"); err == nil {
+		packed = packedPeeled(f)
+		_ = f.Close()
+	}
+	return s, packed, func() { _ = s.Close() }
+}
+
 // errPeel is a chain of tags too long to follow.
 var errPeel = errors.New("tag chain longer than 16")
 
@@ -152,4 +177,9 @@ func peel(s storer.EncodedObjectStorer, h plumbing.Hash) (plumbing.Hash, error) 
 		h = t.Target
 	}
 	return h, errPeel
+}
+
+// tagName is ref's name without "refs/tags/" (ReferenceName.Short is slow).
+func tagName(ref *plumbing.Reference) string {
+	return strings.TrimPrefix(string(ref.Name()), "refs/tags/")
 }

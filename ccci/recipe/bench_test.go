@@ -1,0 +1,186 @@
+package recipe
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+var fixture struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixture.dir != "" {
+		os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
+}
+
+// benchRepo returns a repository with 300 tags on 100 commits, half of them
+// annotated, all refs packed; it is made once, with one git fast-import.
+func benchRepo(b *testing.B) string {
+	fixture.once.Do(func() {
+		fixture.dir, fixture.err = os.MkdirTemp("", "recipe-bench-")
+		if fixture.err != nil {
+			return
+		}
+		var s strings.Builder
+		for i := range 100 {
+			fmt.Fprintf(&s, "commit refs/heads/main\nmark :%d\ncommitter t <t@example.org> %d +0000\ndata 2\nc\n", i+1, 1700000000+i)
+			if i > 0 {
+				fmt.Fprintf(&s, "from :%d\n", i)
+			}
+			for j := range 3 {
+				name := fmt.Sprintf("%d.%d.%d+1.%d.0", i/10, i%10, j, i)
+				if (i*3+j)%2 == 0 {
+					fmt.Fprintf(&s, "tag %s\nfrom :%d\ntagger t <t@example.org> 1700000000 +0000\ndata 1\nt\n", name, i+1)
+				} else {
+					fmt.Fprintf(&s, "reset refs/tags/%s\nfrom :%d\n\n", name, i+1)
+				}
+			}
+		}
+		for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"fast-import", "--quiet"}, {"pack-refs", "--all"}} {
+			cmd := exec.Command("git", args...)
+			cmd.Dir, cmd.Env, cmd.Stdin = fixture.dir, gitEnv(fixture.dir), strings.NewReader(s.String())
+			if out, err := cmd.CombinedOutput(); err != nil {
+				fixture.err = fmt.Errorf("git %s: %v\n%s", args[0], err, out)
+				return
+			}
+		}
+	})
+	if fixture.err != nil {
+		b.Fatal(fixture.err)
+	}
+	return fixture.dir
+}
+
+func BenchmarkLocalTags(b *testing.B) {
+	dir := benchRepo(b)
+	ctx := context.Background()
+	b.Run("go-git", func(b *testing.B) {
+		for b.Loop() {
+			if tags, err := LocalTags(ctx, dir); err != nil || len(tags) != 300 {
+				b.Fatal(len(tags), err)
+			}
+		}
+	})
+	b.Run("exec-git-for-each-ref", func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command("git", "for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)")
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			if err != nil || bytes.Count(out, []byte("\n")) != 300 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkLocalTagNames(b *testing.B) {
+	dir := benchRepo(b)
+	ctx := context.Background()
+	b.Run("go-git", func(b *testing.B) {
+		for b.Loop() {
+			if names, err := LocalTagNames(ctx, dir); err != nil || len(names) != 300 {
+				b.Fatal(len(names), err)
+			}
+		}
+	})
+	b.Run("exec-git-tag-sort-V", func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command("sh", "-c", "git tag | sort -V")
+			cmd.Dir = dir
+			if out, err := cmd.Output(); err != nil || bytes.Count(out, []byte("\n")) != 300 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("go-git+Releases", func(b *testing.B) {
+		for b.Loop() {
+			names, err := LocalTagNames(ctx, dir)
+			if rs, _ := Releases(names); err != nil || len(rs) != 300 {
+				b.Fatal(len(rs), err)
+			}
+		}
+	})
+}
+
+// benchTags returns n release tags in random order; about one in ten is a
+// pre-release, and precedence ties are rare but present.
+func benchTags(n int) []string {
+	r := rand.New(rand.NewPCG(7, 11))
+	tags := make([]string, n)
+	for i := range tags {
+		pre := ""
+		if r.IntN(10) == 0 {
+			pre = fmt.Sprintf("-rc.%d", r.IntN(5))
+		}
+		tags[i] = fmt.Sprintf("%d.%d.%d%s+%d.%d.%d", r.IntN(100), r.IntN(100), r.IntN(100), pre, r.IntN(30), r.IntN(30), r.IntN(10))
+	}
+	return tags
+}
+
+func BenchmarkLatest(b *testing.B) {
+	tags := benchTags(300)
+	for b.Loop() {
+		if _, ok := Latest(tags); !ok {
+			b.Fatal("no latest")
+		}
+	}
+}
+
+func BenchmarkSort(b *testing.B) {
+	tags := benchTags(100_000)
+	vs := make([]Version, len(tags))
+	svs := make([]*semver.Version, len(tags))
+	for i, tag := range tags {
+		vs[i] = mustParse(b, tag)
+		var err error
+		if svs[i], err = semver.StrictNewVersion(tag); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("recipe.Sort", func(b *testing.B) {
+		work := make([]Version, len(vs))
+		for b.Loop() {
+			copy(work, vs)
+			Sort(work)
+		}
+	})
+	b.Run("sort.Slice-semver.Compare", func(b *testing.B) {
+		work := make([]*semver.Version, len(svs))
+		for b.Loop() {
+			copy(work, svs)
+			sort.Slice(work, func(i, j int) bool { return work[i].Compare(work[j]) < 0 })
+		}
+	})
+	b.Run("slices.SortFunc-Compare", func(b *testing.B) {
+		work := make([]Version, len(vs))
+		for b.Loop() {
+			copy(work, vs)
+			slices.SortFunc(work, Compare)
+		}
+	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		for _, tag := range realTags {
+			_, _ = Parse(tag)
+		}
+	}
+}
