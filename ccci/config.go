@@ -22,7 +22,7 @@ const ConfigEnv = "CCCI_CONFIG"
 
 // Config is the one declaration both binaries read.
 type Config struct {
-	File  string // where it was read from; "" for the built-in default
+	File  string // where it was read from (absolute); "" for the built-in default
 	Env   env.Spec
 	Sweep Sweep
 }
@@ -64,8 +64,9 @@ func DefaultSpec() env.Spec {
 		Path: []string{"/usr/local/bin", "/usr/bin", "/bin"},
 		Tools: []string{"abra", "docker", "git", "git-lfs", "bash", "env", "flock",
 			"ps", "tar", "curl", "jq", "sed", "grep", "openssl", "python3"},
-		Pass: []string{"DRONE_*", "CI", "TERM", "HOME", "USER", "LOGNAME"},
-		Vars: map[string]string{"LANG": "C.UTF-8"},
+		Pass:         []string{"DRONE_*", "CI", "TERM", "HOME", "USER", "LOGNAME"},
+		Vars:         map[string]string{"LANG": "C.UTF-8"},
+		VersionFlags: map[string]string{"openssl": "version"},
 	}
 }
 
@@ -108,6 +109,9 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	if path == "" {
 		return defaultConfig(getenv)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

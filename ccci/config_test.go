@@ -208,3 +208,13 @@ func TestConfigErrorFormat(t *testing.T) {
 		t.Errorf("DefaultSpec().Path = %v, want /usr/local/bin first", DefaultSpec().Path)
 	}
 }
+
+// TestParseConfigEnvRules: what env.Validate refuses (a directory listed
+// twice) is a config error at the key's line too.
+func TestParseConfigEnvRules(t *testing.T) {
+	data := "[env]\ntools = []\npath = [\"/bin\", \"/bin\"]\n"
+	_, err := ParseConfig("c.toml", []byte(data), getenvMap(nil))
+	if err == nil || !strings.HasPrefix(err.Error(), "c.toml:3: env.path[1] ") || ExitCode(err) != ExitUsage {
+		t.Errorf("ParseConfig(%q) = %v, want c.toml:3: env.path[1] ... (exit 2)", data, err)
+	}
+}

@@ -30,7 +30,7 @@ func (d *decoder) validate(c *Config) {
 		d.checkRequire(c.Env.Tools, c.Env.Require, c.Env.VersionFlags)
 		if len(d.problems) == 0 {
 			if err := env.Validate(c.Env); err != nil { // the env package's own rules
-				d.add(toml.Key{"env"}, err)
+				d.add(specKey(err), err)
 			}
 		}
 	}
@@ -135,6 +135,17 @@ func (d *decoder) checkSweep(s *Sweep) {
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: the command is empty", name))
 		}
 	}
+}
+
+// specKey turns an *env.SpecError's Key ("path[1]", "vars.PATH") into
+// the config key whose line the error gets.
+func specKey(err error) toml.Key {
+	var se *env.SpecError
+	if !errors.As(err, &se) {
+		return toml.Key{"env"}
+	}
+	name, _, _ := strings.Cut(se.Key, "[")
+	return append(toml.Key{"env"}, strings.Split(name, ".")...)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -18,8 +18,10 @@
 // causes, the first row that matches, top to bottom, wins:
 //
 //	130  interrupted: ErrInterrupted, context.Canceled (SIGINT/SIGTERM)
-//	  2  usage or config error: ErrUsage, *ConfigError (ErrConfig), ErrState
-//	  3  environment incomplete (*env.MissingError) or ErrNothingEnrolled
+//	  2  usage or config error: ErrUsage, *ConfigError (ErrConfig), ErrState,
+//	     *env.SpecError
+//	  3  environment incomplete or unsafe (*env.MissingError,
+//	     *env.InsecureError, ErrEnvironment), or ErrNothingEnrolled
 //	 75  busy or deferred, try again later: ErrLocked, ErrDeferred
 //	  1  a recipe test failed (ErrFailed), and any other error
 //	  0  no error

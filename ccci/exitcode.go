@@ -26,6 +26,10 @@ var (
 	ErrDeferred        = errors.New("deferred")
 	ErrInterrupted     = errors.New("interrupted")
 
+	// ErrEnvironment is an environment that does not meet its declaration
+	// beyond missing tools (*env.MissingError): a failed version requirement.
+	ErrEnvironment = errors.New("environment incomplete")
+
 	// ErrConfig matches every *ConfigError (errors.Is(err, ErrConfig)).
 	ErrConfig = errors.New("config error")
 	// ErrState is for packages that ccci cannot import: a state file that
@@ -42,15 +46,20 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 // several, the first matching row of the package doc's table wins, in
 // this order: interrupted, usage/config/state, environment, busy, failed.
 func ExitCode(err error) int {
-	var missing *env.MissingError
+	var (
+		missing  *env.MissingError
+		insecure *env.InsecureError
+		spec     *env.SpecError
+	)
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.Is(err, ErrState):
+	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.Is(err, ErrState), errors.As(err, &spec):
 		return ExitUsage
-	case errors.As(err, &missing), errors.Is(err, ErrNothingEnrolled):
+	case errors.As(err, &missing), errors.As(err, &insecure), errors.Is(err, ErrEnvironment),
+		errors.Is(err, ErrNothingEnrolled):
 		return ExitEnv
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrDeferred):
 		return ExitBusy

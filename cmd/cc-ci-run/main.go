@@ -1,0 +1,44 @@
+// Command cc-ci-run runs one CI job in the environment the cc-ci config
+// file declares.
+//
+// Usage:
+//
+//	cc-ci-run [-config FILE] [-wait DUR] [--] COMMAND [ARG...]
+//	cc-ci-run [-config FILE] -check [-json]
+//	cc-ci-run [-config FILE] -export
+//	cc-ci-run [-config FILE] -fingerprint
+//	cc-ci-run [-config FILE] -diff OLD.toml
+//
+// The config is -config FILE, else $CCCI_CONFIG, else /etc/cc-ci/ccci.toml,
+// else a built-in default. COMMAND without a slash is looked up in the
+// declared directories only; cc-ci-run then replaces itself with COMMAND
+// (same PID: its exit status and signals are the job's), with the
+// environment built from nothing (PATH, [env] vars, and the caller's
+// variables named in pass) and PR_SET_PDEATHSIG set to SIGTERM. The job
+// holds the run-active lock shared; while a sweep recipe run holds it,
+// cc-ci-run waits up to -wait (default 5m), then runs anyway with a warning.
+//
+// -check resolves every tool, runs its version flag and prints a table
+// (config source, fingerprint, tool, path, version, ok); -json prints it
+// as JSON. -export prints shell export lines for a host login shell.
+// -fingerprint prints the environment's fingerprint. -diff lists what the
+// current declaration drops from OLD.toml.
+//
+// Exit status: COMMAND's own; otherwise 0 ok, 1 -diff found drops (or an
+// unforeseen error), 2 usage or config error, 3 environment incomplete
+// (missing tool, failed requirement), 130 interrupted.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
