@@ -90,25 +90,36 @@ func makeBenchRepo(b *testing.B, dir string) {
 }
 
 // benchState makes every tenth recipe one release behind and the others
-// up to date: a nightly sweep with 25 recipes to run (and peel).
-func benchState() *State {
+// up to date, with their true commits: a nightly sweep with 25 recipes to
+// run (and peel).
+func benchState(b *testing.B, rs []recipe.Recipe) *State {
 	st := NewState()
-	for n := range benchRecipes {
+	for n, r := range rs {
 		v := benchTag(benchTags - 1)
 		if n%10 == 0 {
 			v = benchTag(benchTags - 2)
 		}
-		st.Recipes[fmt.Sprintf("recipe%03d", n)] = &Record{Version: v, Commit: strings.Repeat("a", 40)}
+		c, err := recipe.PeelTag(context.Background(), r.Dir, v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Recipes[r.Name] = &Record{Version: v, Commit: c, Status: StatusPass}
 	}
 	return st
 }
 
-// goSweepPlan is what "cc-ci-sweep plan" does after enrolment.
-func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State) []Decision {
+// goSweepPlan is what "cc-ci-sweep plan" does after enrolment; canonical
+// adds PeelCanonical (moved-tag detection).
+func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State, canonical bool) []Decision {
 	ctx := context.Background()
 	in, errs := ReadInputs(ctx, rs, runtime.GOMAXPROCS(0))
 	if len(errs) > 0 {
 		b.Fatal(errs)
+	}
+	if canonical {
+		if err := PeelCanonical(ctx, in, st); err != nil {
+			b.Fatal(err)
+		}
 	}
 	ds := Plan(in, st, Options{})
 	if err := PeelRuns(ctx, in, ds); err != nil {
@@ -118,22 +129,29 @@ func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State) []Decision {
 }
 
 // BenchmarkTagsPlan compares ReadInputs + Plan + PeelRuns over the bench
-// set (nightly: 25 runs to peel; first: no state, 250 runs to peel) with
-// the shell loop an operator would write.
+// set (nightly: 25 runs to peel; nightly-canonical: also PeelCanonical,
+// 225 more peels; first: no state, 250 runs to peel) with the shell loop
+// an operator would write.
 func BenchmarkTagsPlan(b *testing.B) {
 	dir := benchSet(b)
 	rs, _, err := recipe.FromDir(dir)
 	if err != nil || len(rs) != benchRecipes {
 		b.Fatalf("bench set %s: %d recipes, %v", dir, len(rs), err)
 	}
+	nightly := benchState(b, rs)
 	for _, c := range []struct {
-		name string
-		st   *State
-		runs int
-	}{{"go-nightly", benchState(), benchRecipes / 10}, {"go-first", NewState(), benchRecipes}} {
+		name      string
+		st        *State
+		canonical bool
+		runs      int
+	}{
+		{"go-nightly", nightly, false, benchRecipes / 10},
+		{"go-nightly-canonical", nightly, true, benchRecipes / 10},
+		{"go-first", NewState(), false, benchRecipes},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				ds := goSweepPlan(b, rs, c.st)
+				ds := goSweepPlan(b, rs, c.st, c.canonical)
 				if n := countRuns(ds); n != c.runs {
 					b.Fatalf("plan runs %d recipes, want %d", n, c.runs)
 				}

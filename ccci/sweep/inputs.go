@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -127,6 +128,43 @@ func peel(ctx context.Context, inp *Input, d *Decision) error {
 	}
 	d.Commit = c
 	return nil
+}
+
+// PeelCanonical peels, in place, each input's tag that is its recipe's
+// canonical version in st (when the state records a commit for it), so
+// that Plan sees a canonical tag moved to another commit since it passed
+// (reason retagged) instead of calling it up to date. It costs one peel
+// per recipe, GOMAXPROCS at a time; call it between ReadInputs and Plan.
+// The error joins an *InputError per tag that could not be peeled; such
+// tags keep an empty commit, which Plan does not compare.
+func PeelCanonical(ctx context.Context, in []Input, st *State) error {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	var mu sync.Mutex
+	var errs []error
+	for i := range in {
+		rec := st.Record(in[i].Recipe.Name)
+		if rec == nil || rec.Commit == "" || in[i].Recipe.Dir == "" {
+			continue
+		}
+		j := slices.IndexFunc(in[i].Tags, func(t recipe.Tag) bool { return t.Name == rec.Version })
+		if j < 0 || in[i].Tags[j].Commit != "" {
+			continue
+		}
+		g.Go(func() error {
+			c, err := recipe.PeelTag(ctx, in[i].Recipe.Dir, rec.Version)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, &InputError{Recipe: in[i].Recipe.Name, Err: fmt.Errorf("peeling tag %s: %w", rec.Version, err)})
+				return nil
+			}
+			in[i].Tags[j].Commit = c
+			return nil
+		})
+	}
+	g.Wait()
+	return errors.Join(errs...)
 }
 
 // syncJobs is how many clones Sync fetches at a time.

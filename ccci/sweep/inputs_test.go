@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,5 +105,44 @@ func TestSync(t *testing.T) {
 	names, err := recipe.LocalTagNames(t.Context(), rs[0].Dir)
 	if err != nil || !strings.Contains(strings.Join(names, " "), "1.1.0+1") {
 		t.Errorf("after Sync, gitea tags = %v, %v, want 1.1.0+1 among them", names, err)
+	}
+}
+
+// TestPeelCanonicalMovedTag: a canonical tag moved to another commit since
+// it passed is planned as retagged once PeelCanonical has peeled it; an
+// unmoved one stays up to date.
+func TestPeelCanonicalMovedTag(t *testing.T) {
+	dir, commits := recipesDir(t, map[string][]string{
+		"moved": {"1.0.0+1", "1.1.0+1"},
+		"still": {"1.0.0+1", "1.1.0+1"},
+	})
+	movedDir := filepath.Join(dir, "moved")
+	git(t, movedDir, "commit", "-q", "--allow-empty", "-m", "sneaky")
+	git(t, movedDir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
+	newCommit := git(t, movedDir, "rev-parse", "HEAD")
+	st := NewState()
+	for _, name := range []string{"moved", "still"} {
+		st.Recipes[name] = &Record{Version: "1.1.0+1", Commit: commits[name]["1.1.0+1"], Status: StatusPass}
+	}
+	rs, _, err := recipe.FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, errs := ReadInputs(t.Context(), rs, 2)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if err := PeelCanonical(t.Context(), in, st); err != nil {
+		t.Fatal(err)
+	}
+	ds := Plan(in, st, Options{})
+	want := []Decision{
+		{Recipe: "moved", Action: ActionRun, Reason: Retagged, From: "1.0.0+1", To: "1.1.0+1", Commit: newCommit,
+			Detail: fmt.Sprintf("tag 1.1.0+1 moved from commit %.12s to %.12s", commits["moved"]["1.1.0+1"], newCommit)},
+		{Recipe: "still", Action: ActionSkip, Reason: UpToDate, From: "1.1.0+1", To: "1.1.0+1",
+			Detail: "canonical 1.1.0+1 is the latest tag"},
+	}
+	if diff := cmp.Diff(want, ds); diff != "" {
+		t.Errorf("Plan after PeelCanonical mismatch (-want +got):\n%s", diff)
 	}
 }
