@@ -134,6 +134,7 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 		b, err := os.ReadFile(path)
 		ts.Check(err)
 		ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), "$WORK", ts.Getenv("WORK"))), 0o755))
+		ts.Check(os.Chmod(path, 0o755))
 	}
 }
 
