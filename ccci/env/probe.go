@@ -3,6 +3,7 @@ package env
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,14 +30,33 @@ const NoProbe = "-"
 // probeOutputMax caps how much of a probe's output is kept.
 const probeOutputMax = 64 << 10
 
-// ToolStatus is one probed tool.
+// ToolStatus is one probed tool. In JSON it is an object with the keys
+// tool, path, version, constraint, ok and error (Err's message, left out
+// when nil).
 type ToolStatus struct {
-	Tool       string
-	Path       string
-	Version    string // "" when not found in the output
-	Constraint string // from Require, "" when none
-	OK         bool   // ran and exited 0, and the version meets Constraint (if any)
-	Err        error  // why not OK
+	Tool       string `json:"tool"`
+	Path       string `json:"path"`
+	Version    string `json:"version"`    // "" when not found in the output
+	Constraint string `json:"constraint"` // from Require, "" when none
+	OK         bool   `json:"ok"`         // ran and exited 0, and the version meets Constraint (if any)
+	Err        error  `json:"-"`          // why not OK
+}
+
+// MarshalJSON writes Err as its message.
+func (s ToolStatus) MarshalJSON() ([]byte, error) {
+	type plain ToolStatus // without the method
+	var msg string
+	if s.Err != nil {
+		msg = s.Err.Error()
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the caller's encoder decides ("\u003e=" or ">=")
+	err := enc.Encode(struct {
+		plain
+		Error string `json:"error,omitempty"`
+	}{plain(s), msg})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 // Probe runs each tool's version flag (Spec.VersionFlags, default
@@ -115,8 +135,8 @@ func (e *Env) runProbe(ctx context.Context, tool string, args, environ []string)
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
-	if cmd.Process != nil && ctx.Err() != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left in its group
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left behind in its group
 	}
 	cmdline := strings.Join(append([]string{tool}, args...), " ")
 	switch {

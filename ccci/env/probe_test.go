@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -181,6 +182,27 @@ func TestProbeRealTools(t *testing.T) {
 	for _, st := range e.Probe(context.Background()) {
 		if !st.OK || st.Version == "" {
 			t.Errorf("Probe: %+v, want OK with a version", st)
+		}
+	}
+}
+
+func TestToolStatusJSON(t *testing.T) {
+	tests := []struct {
+		st   ToolStatus
+		want string
+	}{
+		{ToolStatus{Tool: "git", Path: "/usr/bin/git", Version: "2.39.5", OK: true},
+			`{"tool":"git","path":"/usr/bin/git","version":"2.39.5","constraint":"","ok":true}`},
+		{ToolStatus{Tool: "git-lfs", Path: "/b/git-lfs", Version: "2.9.0", Constraint: ">= 3.0", Err: errors.New(`git-lfs: version 2.9.0 does not satisfy ">= 3.0"`)},
+			`{"tool":"git-lfs","path":"/b/git-lfs","version":"2.9.0","constraint":">= 3.0","ok":false,"error":"git-lfs: version 2.9.0 does not satisfy \">= 3.0\""}`},
+	}
+	for _, tt := range tests {
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(tt.st)
+		if got := strings.TrimSpace(buf.String()); err != nil || got != tt.want {
+			t.Errorf("Encode(%+v) = %s, %v, want %s", tt.st, got, err, tt.want)
 		}
 	}
 }

@@ -133,8 +133,16 @@ func TestResolveRefusesBadSpec(t *testing.T) {
 	for _, tt := range tests {
 		_, err := Resolve(tt.spec)
 		var se *SpecError
-		if !errors.As(err, &se) || se.Key != tt.key {
+		if !errors.As(err, &se) || se.Key != tt.key || !strings.HasPrefix(err.Error(), "env."+tt.key) {
 			t.Errorf("Resolve(%+v) = %v, want *SpecError with Key %q", tt.spec, err, tt.key)
+		}
+	}
+	for err, want := range map[error]string{
+		&SpecError{Key: "path", Reason: "no directories declared"}:                    "env.path: no directories declared",
+		&SpecError{Key: "path[1]", Value: "bin", Reason: "directory is not absolute"}: `env.path[1] "bin": directory is not absolute`,
+	} {
+		if got := err.Error(); got != want {
+			t.Errorf("SpecError.Error() = %q, want %q", got, want)
 		}
 	}
 	valid := Spec{Path: []string{"/bin"}, Tools: []string{"sh"}, Vars: map[string]string{"HOME": "/h", "_x1": ""},

@@ -33,6 +33,9 @@ type SpecError struct {
 }
 
 func (e *SpecError) Error() string {
+	if e.Value == "" {
+		return "env." + e.Key + ": " + e.Reason
+	}
 	return fmt.Sprintf("env.%s %q: %s", e.Key, e.Value, e.Reason)
 }
 
