@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,11 +72,11 @@ func planOne(inp Input, rec *Record, opts Options) Decision {
 	for i, t := range inp.Tags {
 		names[i] = t.Name
 	}
-	rels, _ := recipe.Releases(names)
+	rels, left := recipe.Releases(names)
 	latest, ok := recipe.Latest(names)
 	if !ok || len(rels) == 0 {
 		d.Action, d.Reason = ActionSkip, NeverReleased
-		d.Detail = fmt.Sprintf("no release tags among %d tags", len(names))
+		d.Detail = fmt.Sprintf("no release tags among %d tags%s", len(names), leftOut(left))
 		return d
 	}
 	d.To = latest.String()
@@ -173,6 +174,35 @@ func knownFailure(d *Decision, rec *Record, opts Options) {
 	default:
 		d.Action = ActionSkip
 	}
+}
+
+// leftOut counts the tags Releases left out by kind: " (2 pre-release,
+// 1 invalid)", or "".
+func leftOut(left []*recipe.TagError) string {
+	var pre, legacy, invalid int
+	for _, e := range left {
+		switch {
+		case errors.Is(e, recipe.ErrPrerelease):
+			pre++
+		case errors.Is(e, recipe.ErrLegacy):
+			legacy++
+		default:
+			invalid++
+		}
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{pre, "pre-release"}, {legacy, "legacy"}, {invalid, "invalid"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // newestBelow is the newest release strictly older than v, or "".
