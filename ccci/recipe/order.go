@@ -2,10 +2,7 @@ package recipe
 
 import (
 	"errors"
-	"slices"
 	"strings"
-
-	goversion "github.com/hashicorp/go-version"
 )
 
 // Reasons Releases gives for tags it leaves out, besides ErrSyntax.
@@ -100,67 +97,6 @@ func isNumeric(s string) bool {
 	return s != ""
 }
 
-// Sort sorts vs in ascending precedence. Versions of equal precedence are
-// ordered by their upstream part (with hashicorp/go-version where it
-// parses, those that do first), then by the raw tag, so the order is total
-// and does not depend on the input order.
-func Sort(vs []Version) {
-	slices.SortFunc(vs, Compare)
-	for i := 0; i < len(vs); {
-		j := i + 1
-		for j < len(vs) && Compare(vs[i], vs[j]) == 0 {
-			j++
-		}
-		if j-i > 1 {
-			sortTies(vs[i:j])
-		}
-		i = j
-	}
-}
-
-// tie is a version with its upstream parsed once.
-type tie struct {
-	v  Version
-	up *goversion.Version // nil when the upstream does not parse
-}
-
-// sortTies orders versions of equal precedence.
-func sortTies(vs []Version) {
-	ts := make([]tie, len(vs))
-	for i, v := range vs {
-		ts[i] = newTie(v)
-	}
-	slices.SortFunc(ts, compareTie)
-	for i := range ts {
-		vs[i] = ts[i].v
-	}
-}
-
-func newTie(v Version) tie {
-	t := tie{v: v}
-	if v.upstream != "" {
-		t.up, _ = goversion.NewVersion(v.upstream)
-	}
-	return t
-}
-
-func compareTie(a, b tie) int {
-	if a.v.upstream != b.v.upstream {
-		switch {
-		case a.up != nil && b.up != nil:
-			if c := a.up.Compare(b.up); c != 0 {
-				return c
-			}
-		case a.up != nil || b.up != nil:
-			return cmpBool(a.up == nil, b.up == nil)
-		}
-		if c := strings.Compare(a.v.upstream, b.v.upstream); c != 0 {
-			return c
-		}
-	}
-	return strings.Compare(a.v.raw, b.v.raw)
-}
-
 // Releases returns a recipe's release versions in ascending order (Sort),
 // and every tag it left out with why: invalid tags (ErrSyntax),
 // pre-releases (ErrPrerelease), and legacy tags (ErrLegacy) unless the
@@ -215,15 +151,15 @@ func Latest(tags []string) (Version, bool) {
 			vs = append(vs, v)
 		}
 	}
-	var best Version
-	for _, v := range vs {
-		if releaseRule(v.raw, v, plus) != nil {
-			continue
-		}
-		c := Compare(v, best)
-		if c > 0 || c == 0 && compareTie(newTie(v), newTie(best)) > 0 {
-			best = v
+	s := sorter{vs: vs}
+	best := -1
+	for i, v := range vs {
+		if releaseRule(v.raw, v, plus) == nil && (best < 0 || s.compare(i, best) > 0) {
+			best = i
 		}
 	}
-	return best, !best.IsZero()
+	if best < 0 {
+		return Version{}, false
+	}
+	return vs[best], true
 }

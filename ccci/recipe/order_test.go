@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	goversion "github.com/hashicorp/go-version"
 )
 
 func mustParse(t testing.TB, tag string) Version {
@@ -161,5 +162,63 @@ func TestLatest(t *testing.T) {
 		if got, ok := Latest(tags); ok || !got.IsZero() {
 			t.Errorf("Latest(%q) = %q, %v, want zero, false", tags, got, ok)
 		}
+	}
+}
+
+// TestCompareDottedIsGoVersion: the fast path gives go-version's answer.
+func TestCompareDottedIsGoVersion(t *testing.T) {
+	ups := []string{"1", "1.0", "1.0.0", "1.0.0.0", "1.15", "1.15.0", "1.9", "1.10", "01.2", "1.2.3.4",
+		"28.0.2", "999999999999999999.1", "0.0.1", "2"}
+	for _, a := range ups {
+		for _, b := range ups {
+			got, ok := compareDotted(a, b)
+			x, errX := goversion.NewVersion(a)
+			y, errY := goversion.NewVersion(b)
+			if !ok || errX != nil || errY != nil {
+				t.Fatalf("compareDotted(%q, %q) ok=%v; go-version: %v, %v", a, b, ok, errX, errY)
+			}
+			if want := x.Compare(y); got != want {
+				t.Errorf("compareDotted(%q, %q) = %d, go-version says %d", a, b, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "1.", ".1", "1..2", "v1.2", "1.2-fpm", "1234567890123456789", "1_2"} {
+		if _, ok := compareDotted(s, "1.2"); ok {
+			t.Errorf("compareDotted(%q, 1.2) took the fast path", s)
+		}
+	}
+}
+
+// TestSortTotalOrder: Sort gives the same order for every shuffle of
+// versions with many precedence ties and mixed upstream kinds.
+func TestSortTotalOrder(t *testing.T) {
+	ups := []string{"1.9", "1.10", "1.10.0", "27.0.1-fpm", "v2.0.0", "1.15", "1.0.5-social-amd64", "a_b", "x"}
+	var tags []string
+	for _, core := range []string{"1.0.0", "v1.0.0", "1.0.0-rc.1", "2.0.0"} {
+		for _, up := range ups {
+			tags = append(tags, core+"+"+up)
+		}
+	}
+	tags = append(tags, "1.0.0", "v1.0.0")
+	var first []string
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 50 {
+		r.Shuffle(len(tags), func(i, j int) { tags[i], tags[j] = tags[j], tags[i] })
+		vs := make([]Version, len(tags))
+		for i, tag := range tags {
+			vs[i] = mustParse(t, tag)
+		}
+		Sort(vs)
+		if !slices.IsSortedFunc(vs, Compare) {
+			t.Fatalf("Sort result not in precedence order: %v", vs)
+		}
+		if first == nil {
+			first = strs(vs)
+		} else if diff := cmp.Diff(first, strs(vs)); diff != "" {
+			t.Fatalf("Sort depends on input order (-first +now):\n%s", diff)
+		}
+	}
+	if got, ok := Latest(tags); !ok || got.String() != first[len(first)-1] {
+		t.Errorf("Latest = %v, want the last of Sort %v", got, first[len(first)-1])
 	}
 }
