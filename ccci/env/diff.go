@@ -12,6 +12,7 @@ type Drop struct {
 	Name string
 }
 
+// String is "kind name", as cc-ci-run -diff prints it: "tool git-lfs".
 func (d Drop) String() string { return d.Kind + " " + d.Name }
 
 // kindOrder sorts Diff's result: tools first, then directories, variables

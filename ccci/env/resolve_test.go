@@ -129,6 +129,8 @@ func TestResolveRefusesBadSpec(t *testing.T) {
 		{Spec{Path: []string{"/bin"}, Require: map[string]string{"git": ">= 2"}}, "require.git"},
 		{Spec{Path: []string{"/bin"}, Tools: []string{"git"}, Require: map[string]string{"git": "newest"}}, "require.git"},
 		{Spec{Path: []string{"/bin"}, VersionFlags: map[string]string{"ps": "-V"}}, "version_flags.ps"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{"ps"}, VersionFlags: map[string]string{"ps": " "}}, "version_flags.ps"},
+		{Spec{Path: []string{"/bin"}, Tools: []string{"ps"}, VersionFlags: map[string]string{"ps": "-"}, Require: map[string]string{"ps": ">= 3"}}, "version_flags.ps"},
 	}
 	for _, tt := range tests {
 		_, err := Resolve(tt.spec)
@@ -146,7 +148,7 @@ func TestResolveRefusesBadSpec(t *testing.T) {
 		}
 	}
 	valid := Spec{Path: []string{"/bin"}, Tools: []string{"sh"}, Vars: map[string]string{"HOME": "/h", "_x1": ""},
-		Pass: []string{"DRONE_*", "CI"}, Require: map[string]string{"sh": ">= 0.1"}, VersionFlags: map[string]string{"sh": "-"}}
+		Pass: []string{"DRONE_*", "CI"}, Require: map[string]string{"sh": ">= 0.1"}, VersionFlags: map[string]string{"sh": "--version"}}
 	if err := Validate(valid); err != nil {
 		t.Errorf("Validate(%+v) = %v, want nil", valid, err)
 	}

@@ -43,7 +43,8 @@ func (e *SpecError) Error() string {
 // are absolute, clean of NUL and newlines, and listed once; tool names are
 // plain names listed once; variable names are shell names and never PATH;
 // pass globs are well-formed and cannot match PATH; Require and
-// VersionFlags name declared tools, and constraints parse. It returns the
+// VersionFlags name declared tools, constraints parse, and version flags
+// are not empty (NoProbe, "-", skips a tool, which then has no Require). It returns the
 // first problem found, as a *SpecError.
 func Validate(spec Spec) error {
 	for _, check := range []func(Spec) error{validatePath, validateTools, validateVars, validatePass, validateToolMaps} {
@@ -151,8 +152,17 @@ func validateToolMaps(spec Spec) error {
 		}
 	}
 	for _, tool := range sortedKeys(spec.VersionFlags) {
-		if !declared[tool] {
-			return &SpecError{Key: "version_flags." + tool, Value: spec.VersionFlags[tool], Reason: "tool not in env.tools"}
+		flag, reason := spec.VersionFlags[tool], ""
+		switch {
+		case !declared[tool]:
+			reason = "tool not in env.tools"
+		case strings.TrimSpace(flag) == "":
+			reason = `empty version flag (write "-" to not probe the tool)`
+		case flag == NoProbe && spec.Require[tool] != "":
+			reason = "a tool that is not probed cannot have a version requirement"
+		}
+		if reason != "" {
+			return &SpecError{Key: "version_flags." + tool, Value: flag, Reason: reason}
 		}
 	}
 	return nil
