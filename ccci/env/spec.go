@@ -39,13 +39,17 @@ func (e *SpecError) Error() string {
 	return fmt.Sprintf("env.%s %q: %s", e.Key, e.Value, e.Reason)
 }
 
-// Validate checks a Spec without touching the file system: directories
-// are absolute, clean of NUL and newlines, and listed once; tool names are
-// plain names listed once; variable names are shell names and never PATH;
-// pass globs are well-formed and cannot match PATH; Require and
-// VersionFlags name declared tools, constraints parse, and version flags
-// are not empty (NoProbe, "-", skips a tool, which then has no Require). It returns the
-// first problem found, as a *SpecError.
+// Validate checks a Spec without touching the file system:
+//
+//   - directories are absolute, hold no NUL, newline or ':', and are listed once;
+//   - tool names are plain names (no slash, space or control character), listed once;
+//   - variable names are shell names, never PATH, and values hold no NUL;
+//   - pass globs are well-formed and cannot match PATH;
+//   - Require and VersionFlags name declared tools, constraints parse, and
+//     version flags are not empty (NoProbe, "-", skips a tool, which then
+//     cannot have a Require).
+//
+// It returns the first problem found, as a *SpecError. Resolve calls it.
 func Validate(spec Spec) error {
 	for _, check := range []func(Spec) error{validatePath, validateTools, validateVars, validatePass, validateToolMaps} {
 		if err := check(spec); err != nil {
