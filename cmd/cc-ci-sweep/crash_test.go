@@ -37,6 +37,7 @@ func TestCrashSafety(t *testing.T) {
 	c.check(t, true)
 	full := time.Since(start)
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	promotedAfter := map[int]int{} // recipes promoted when killed -> iterations
 	for i := range iterations {
 		c.reset(t)
 		cmd := exec.Command(bin, "run", "-config", c.config, "-jobs", fmt.Sprint(1+i%2))
@@ -46,11 +47,13 @@ func TestCrashSafety(t *testing.T) {
 		time.Sleep(time.Duration(rng.Int64N(int64(full))))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		c.check(t, false)
+		promotedAfter[c.check(t, false)]++
 		if t.Failed() {
 			t.Fatalf("iteration %d (killed after a random part of %s)", i, full)
 		}
 	}
+	// How far the killed sweeps got: recipes promoted -> iterations.
+	t.Logf("a whole sweep took %s; promoted when killed: %v", full, promotedAfter)
 }
 
 type crashFixture struct {
@@ -105,25 +108,28 @@ func (c *crashFixture) reset(t *testing.T) {
 }
 
 // check reads the state: it parses, and each recipe is old or new (all new
-// when promoted is true).
-func (c *crashFixture) check(t *testing.T, promoted bool) {
+// when promoted is true). It returns how many are new.
+func (c *crashFixture) check(t *testing.T, promoted bool) int {
 	t.Helper()
 	st, err := sweep.ReadState(c.state)
 	if err != nil {
 		t.Errorf("state after kill: %v", err)
-		return
+		return -1
 	}
+	promotedN := 0
 	for _, n := range c.names {
 		r := st.Recipes[n]
 		switch {
 		case r == nil:
 			t.Errorf("%s: record lost", n)
 		case r.Version == crashNew && r.Commit == c.new[n]:
+			promotedN++
 		case r.Version == crashOld && r.Commit == c.old[n] && !promoted:
 		default:
 			t.Errorf("%s: canonical %s at %s, want old %s or new %s", n, r.Version, r.Commit, c.old[n], c.new[n])
 		}
 	}
+	return promotedN
 }
 
 func crashGit(t *testing.T, dir string, args ...string) string {
