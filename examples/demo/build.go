@@ -114,7 +114,8 @@ func makeRepo(ctx context.Context, dir string, tags []string) (map[string]string
 	commits := map[string]string{}
 	for _, tag := range tags {
 		image := tag[strings.IndexByte(tag, '+')+1:]
-		compose := fmt.Sprintf("services:\n  app:\n    image: example/%s:%s\n", filepath.Base(dir), image)
+		compose := fmt.Sprintf("services:\n  app:\n    image: example/%s:%s\n    deploy:\n      labels:\n"+
+			"        - \"coop-cloud.${STACK_NAME}.version=%s\"\n", filepath.Base(dir), image, tag)
 		if err := os.WriteFile(filepath.Join(dir, "compose.yml"), []byte(compose), 0o644); err != nil {
 			return nil, err
 		}
