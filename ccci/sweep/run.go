@@ -42,7 +42,7 @@ type RunOptions struct {
 
 // Event is one progress report: a run waiting for CI jobs to release the
 // run-active lock (Waiting, with Until the defer deadline), starting, or
-// ending (Done). Index counts runs from 1 to Total, in plan order.
+// ending (Done). Index counts runs from 1 to Total, in the order they start.
 type Event struct {
 	Index, Total int
 	Waiting      bool
@@ -212,6 +212,7 @@ type sweeper struct {
 
 	mu      sync.Mutex
 	stopped error // ErrDeferred or ctx error: start nothing more
+	started int   // runs started so far, for Event.Index
 }
 
 // runAll fills sum.Outcomes in plan order. Skips become "skipped"
@@ -228,15 +229,12 @@ func (sw *sweeper) runAll(ctx context.Context, ds []Decision) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sw.o.jobs())
-	n := 0
 	for i, d := range ds {
 		if d.Action != ActionRun {
 			continue
 		}
-		n++
-		idx := n
 		g.Go(func() error {
-			out, err := sw.runOne(gctx, d, idx, total)
+			out, err := sw.runOne(gctx, d, total)
 			sw.sum.Outcomes[i] = out
 			return err
 		})
@@ -259,6 +257,17 @@ func (sw *sweeper) stop(err error) error {
 		sw.stopped = err
 	}
 	return sw.stopped
+}
+
+// next numbers the run about to start (count true) or about to wait.
+func (sw *sweeper) next(count bool) int {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if count {
+		sw.started++
+		return sw.started
+	}
+	return sw.started + 1
 }
 
 func (sw *sweeper) stoppedErr() error {
@@ -287,15 +296,18 @@ func finish(s *Summary, err error) error {
 		s.Status = "error"
 		return err
 	}
-	failed := 0
+	failed, runs := 0, 0
 	for _, out := range s.Outcomes {
+		if out.Verdict != Skipped {
+			runs++
+		}
 		if out.Verdict != Pass && out.Verdict != Skipped || out.Verdict == Pass && !out.Promoted {
 			failed++
 		}
 	}
 	if failed > 0 {
 		s.Status = "failed"
-		return fmt.Errorf("%d of %d recipes did not pass and promote: %w", failed, len(s.Outcomes), ccci.ErrFailed)
+		return fmt.Errorf("%d of %d recipe runs did not pass and promote: %w", failed, runs, ccci.ErrFailed)
 	}
 	s.Status = "ok"
 	return nil

@@ -30,7 +30,7 @@ const recordTimeout = 30 * time.Second
 // runOne runs one planned recipe and returns its outcome. The error is
 // non-nil only for infrastructure failures (run directory, state file),
 // which stop the sweep; a failing recipe is an outcome, not an error.
-func (sw *sweeper) runOne(ctx context.Context, d Decision, idx, total int) (Outcome, error) {
+func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, error) {
 	out := Outcome{Decision: d}
 	if err := sw.stoppedErr(); err != nil {
 		return notStarted(out, err), nil
@@ -40,7 +40,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, idx, total int) (Outc
 	}
 	lockf, err := sw.host.acquire(ctx, func(holder error) {
 		sw.o.logger().Info("waiting for CI jobs", "recipe", d.Recipe, "lock", holder.Error(), "until", sw.host.deadline)
-		sw.progress(Event{Index: idx, Total: total, Waiting: true, Until: sw.host.deadline, Outcome: out})
+		sw.progress(Event{Index: sw.next(false), Total: total, Waiting: true, Until: sw.host.deadline, Outcome: out})
 	})
 	if err != nil {
 		if errors.Is(err, ccci.ErrDeferred) || ctx.Err() != nil {
@@ -53,6 +53,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, idx, total int) (Outc
 			sw.o.warn(err)
 		}
 	}()
+	idx := sw.next(true)
 	sw.progress(Event{Index: idx, Total: total, Outcome: out})
 	res, dir, err := sw.execute(ctx, d, lockf)
 	if err != nil {
