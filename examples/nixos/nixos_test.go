@@ -1,0 +1,123 @@
+// Package nixos holds the NixOS module of the operator's kit; this test
+// parses the Nix files with nix-instantiate (Debian's nix-bin, no daemon
+// needed), evaluates settings.nix, and loads the TOML it becomes with the
+// same ccci.LoadConfig the binaries use.
+package nixos
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/ccci"
+)
+
+// nixInstantiate finds nix-instantiate or skips (fails under CI).
+func nixInstantiate(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("nix-instantiate")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("nix-instantiate not found and CI is set: apt-get install -y nix-bin")
+		}
+		t.Skip("nix-instantiate not found (apt-get install -y nix-bin)")
+	}
+	return path
+}
+
+func TestParse(t *testing.T) {
+	nix := nixInstantiate(t)
+	for _, f := range []string{"module.nix", "settings.nix"} {
+		if out, err := exec.Command(nix, "--parse", f).CombinedOutput(); err != nil {
+			t.Errorf("nix-instantiate --parse %s: %v\n%s", f, err, out)
+		}
+	}
+}
+
+// TestSettings evaluates settings.nix as the module does, writes it as
+// TOML and loads it: every key must be one the config knows.
+func TestSettings(t *testing.T) {
+	nix := nixInstantiate(t)
+	expr := `import ./settings.nix { toolsBin = "/nix/store/00000000000000000000000000000000-cc-ci-tools/bin"; }`
+	out, err := exec.Command(nix, "--eval", "--strict", "--json", "-E", expr).Output()
+	if err != nil {
+		t.Fatalf("nix-instantiate --eval settings.nix: %v", err)
+	}
+	var settings map[string]any
+	if err := json.Unmarshal(out, &settings); err != nil {
+		t.Fatal(err)
+	}
+	integers(settings)
+	path := filepath.Join(t.TempDir(), "ccci.toml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := toml.NewEncoder(f).Encode(settings); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cfg, err := ccci.LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("LoadConfig(settings.nix as TOML) = %v", err)
+	}
+	wantPath := []string{"/nix/store/00000000000000000000000000000000-cc-ci-tools/bin", "/run/current-system/sw/bin"}
+	if diff := cmp.Diff(wantPath, cfg.Env.Path); diff != "" {
+		t.Errorf("[env] path (-want +got):\n%s", diff)
+	}
+	if cfg.Sweep.Lockdir != "/run/cc-ci" || cfg.Sweep.State != "/var/lib/cc-ci/canonical.json" {
+		t.Errorf("lockdir, state = %q, %q, want /run/cc-ci, /var/lib/cc-ci/canonical.json", cfg.Sweep.Lockdir, cfg.Sweep.State)
+	}
+	// The Debian example declares the same tools and sweep.
+	debian, err := ccci.LoadConfig("../systemd/ccci.toml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(debian.Env.Tools, cfg.Env.Tools); diff != "" {
+		t.Errorf("tools: systemd/ccci.toml and settings.nix differ (-debian +nix):\n%s", diff)
+	}
+}
+
+// TestModuleBuildsBothBinaries checks the module's subPackages exist and
+// that login shells get cc-ci-run -export.
+func TestModuleBuildsBothBinaries(t *testing.T) {
+	b, err := os.ReadFile("module.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`subPackages = \[ "([^"]+)" "([^"]+)" \];`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("module.nix has no subPackages list of two")
+	}
+	for _, pkg := range m[1:] {
+		if _, err := os.Stat(filepath.Join("..", "..", string(pkg), "main.go")); err != nil {
+			t.Errorf("module.nix builds %s: %v", pkg, err)
+		}
+	}
+	for _, want := range []string{`bin/cc-ci-run -export)"`, "pkgs.formats.toml", "buildGoModule", "Persistent = true"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(want)).Match(b) {
+			t.Errorf("module.nix lacks %q", want)
+		}
+	}
+}
+
+// integers turns JSON's whole float64 numbers back into the integers Nix
+// had, as pkgs.formats.toml writes them.
+func integers(m map[string]any) {
+	for k, v := range m {
+		switch v := v.(type) {
+		case float64:
+			if v == float64(int64(v)) {
+				m[k] = int64(v)
+			}
+		case map[string]any:
+			integers(v)
+		}
+	}
+}
