@@ -107,3 +107,16 @@ func TestLocalTagsCorruptObject(t *testing.T) {
 		t.Errorf("LocalTags(corrupt tag object) error = %v, want one naming the tag", err)
 	}
 }
+
+func TestLocalTagsWorktree(t *testing.T) {
+	dir := newRepo(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	runGit(t, dir, "worktree", "add", "-q", "--detach", wt, "1.0.0+1.0")
+	tags, err := LocalTags(context.Background(), wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(forEachRef(t, wt), tagLines(tags)); diff != "" {
+		t.Errorf("LocalTags(worktree) (-want +got):\n%s", diff)
+	}
+}
