@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,4 +173,38 @@ func TestOptionsUnknown(t *testing.T) {
 			t.Errorf("Options{Only: %q}.Unknown mismatch (-want +got):\n%s", tt.only, diff)
 		}
 	}
+}
+
+// FuzzPlan: for any tags and canonical version, Plan never panics, runs
+// only release tags the recipe holds, and never runs from a version
+// newer than the one it runs to.
+func FuzzPlan(f *testing.F) {
+	f.Add("3.5.3+1.24.2\n3.6.0+1.24.2", "3.5.3+1.24.2", "fail", false)
+	f.Add("6.0.1+28.0.2-fpm\n5.0.3+27.0.1-fpm", "6.0.1+28.0.2-fpm", "", true)
+	f.Add("v1.0.0\n1.1.0\n0.7.0+3.3.1-9-g7ae7b0f", "v1.0.0", "timeout", false)
+	f.Add("3.5.3+1.24.2\n3.5.3+1.25.0", "3.5.3+1.24.0", "pass", true)
+	f.Fuzz(func(t *testing.T, tags, canon, verdict string, weekly bool) {
+		in := []Input{{Recipe: recipe.Recipe{Name: "r"}, Tags: parseTags([]byte(tags))}}
+		st := NewState()
+		st.Recipes["r"] = &Record{Version: canon, Last: &Last{Version: canon, Verdict: Verdict(verdict)}}
+		ds := Plan(in, st, Options{Weekly: weekly})
+		if len(ds) != 1 {
+			t.Fatalf("Plan = %d decisions, want 1", len(ds))
+		}
+		d := ds[0]
+		if d.Action != ActionRun {
+			return
+		}
+		to, err := recipe.Parse(d.To)
+		if err != nil || !slices.Contains(strings.Fields(tags), d.To) {
+			t.Fatalf("Plan(%q) runs to %q, not one of its tags (%v)", tags, d.To, err)
+		}
+		if d.From == "" {
+			return
+		}
+		from, err := recipe.Parse(d.From)
+		if err != nil || recipe.Compare(from, to) > 0 {
+			t.Errorf("Plan(%q, canonical %q) runs from %q to %q", tags, canon, d.From, d.To)
+		}
+	})
 }
