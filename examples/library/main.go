@@ -1,0 +1,93 @@
+// Command library is a small program another tool might write with the
+// cc-ci library: it lists, as Markdown for a chat bot, the recipes the
+// next sweep would run and why, plus the ones it warns about. It reads the
+// same config, recipe clones and state file as cc-ci-sweep, and changes
+// nothing.
+//
+// Usage:
+//
+//	go run ./examples/library [-config FILE] [-weekly]
+//
+// Exit status: 0 with the list printed (also when it is empty), 2 for a
+// config or state file error, 3 when nothing is enrolled.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/sweep"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("library", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	config := fs.String("config", "", "config file (default $CCCI_CONFIG, else /etc/cc-ci/ccci.toml)")
+	weekly := fs.Bool("weekly", false, "plan as the weekly sweep does (known failures too)")
+	if err := fs.Parse(args); err != nil {
+		return ccci.ExitUsage
+	}
+	ds, err := pending(ctx, *config, sweep.Options{Weekly: *weekly})
+	if err != nil {
+		fmt.Fprintf(stderr, "library: %v\n", err)
+		return ccci.ExitCode(err)
+	}
+	markdown(stdout, ds)
+	return ccci.ExitOK
+}
+
+// pending plans a sweep without running it: config, enrolment, tag names,
+// state, then the pure plan.
+func pending(ctx context.Context, config string, opts sweep.Options) ([]sweep.Decision, error) {
+	cfg, err := ccci.LoadConfig(config, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	recipes, _, err := sweep.Enrol(ctx, &cfg.Sweep, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	in, _ := sweep.ReadInputs(ctx, recipes, 4) // unreadable clones are left out
+	st, err := sweep.ReadState(cfg.Sweep.State)
+	if err != nil {
+		return nil, err
+	}
+	return sweep.Plan(in, st, opts), nil
+}
+
+// markdown writes the decisions that run, then those that warn.
+func markdown(w io.Writer, ds []sweep.Decision) {
+	var runs, warns []sweep.Decision
+	for _, d := range ds {
+		switch {
+		case d.Action == sweep.ActionRun:
+			runs = append(runs, d)
+		case d.Warning:
+			warns = append(warns, d)
+		}
+	}
+	fmt.Fprintf(w, "**cc-ci: %d of %d recipes to test**\n", len(runs), len(ds))
+	for _, d := range runs {
+		from := d.From
+		if from == "" {
+			from = "none"
+		}
+		fmt.Fprintf(w, "- `%s` %s → `%s` (%s)\n", d.Recipe, from, d.To, d.Reason)
+	}
+	for _, d := range warns {
+		fmt.Fprintf(w, "- ⚠ `%s`: %s\n", d.Recipe, d.Detail)
+	}
+}
