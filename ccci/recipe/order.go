@@ -138,6 +138,11 @@ func releaseRule(tag string, v Version, plus bool) *TagError {
 	return &TagError{Tag: tag, Err: err}
 }
 
+// isRelease is releaseRule(...) == nil without allocating.
+func isRelease(v Version, plus bool) bool {
+	return v.class == Release || v.class == Legacy && !plus && v.pre == ""
+}
+
 // Latest returns the highest-precedence release among tags (as Releases
 // counts them), and false when there is none. Among releases of equal
 // precedence it returns the one Sort puts last. It parses each tag once and
@@ -154,7 +159,7 @@ func Latest(tags []string) (Version, bool) {
 	s := sorter{vs: vs}
 	best := -1
 	for i, v := range vs {
-		if releaseRule(v.raw, v, plus) == nil && (best < 0 || s.compare(i, best) > 0) {
+		if isRelease(v, plus) && (best < 0 || s.compare(i, best) > 0) {
 			best = i
 		}
 	}
