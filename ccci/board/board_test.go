@@ -234,3 +234,25 @@ func readFile(t *testing.T, dir, name string) string {
 	}
 	return string(b)
 }
+
+func TestGenerateThroughSymlink(t *testing.T) {
+	parent := t.TempDir()
+	real, link := filepath.Join(parent, "real"), filepath.Join(parent, "served")
+	in := fixtureInput(t)
+	if err := Generate(real, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	in.Recipes = in.Recipes[:1]
+	if err := Generate(link, in); err != nil {
+		t.Fatalf("Generate(symlink) = %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("Generate replaced the symlink %s itself", link)
+	}
+	if _, err := os.Stat(filepath.Join(real, "recipe", "nextcloud.html")); err == nil {
+		t.Errorf("the symlink's target still holds the old board")
+	}
+}

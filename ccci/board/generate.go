@@ -40,6 +40,9 @@ func Generate(dir string, in Input) error {
 	if in.Logs <= 0 {
 		in.Logs = DefaultLogs
 	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // replace the directory a symlink points to, not the link
+	}
 	if err := checkTarget(dir); err != nil {
 		return err
 	}
