@@ -64,6 +64,9 @@ func TestFromDir(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("FromDir (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]string{"gitea", "nextcloud"}, Names(got)); diff != "" {
+		t.Errorf("Names(FromDir) (-want +got):\n%s", diff)
+	}
 	if len(skipped) != 2 || !errors.Is(skipped[0], ErrName) || !strings.Contains(skipped[1].Error(), "notgit") {
 		t.Errorf("FromDir skipped %v, want Bad (name) and notgit", skipped)
 	}

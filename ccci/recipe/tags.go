@@ -92,7 +92,8 @@ func LocalTagNames(ctx context.Context, dir string) ([]string, error) {
 	return names, nil
 }
 
-// tagRefs returns refs/tags/*, symbolic refs resolved, sorted by name.
+// tagRefs returns refs/tags/*, symbolic refs resolved (dangling ones left
+// out, as git does), sorted by name.
 func tagRefs(ctx context.Context, r *git.Repository) ([]*plumbing.Reference, error) {
 	iter, err := r.Tags()
 	if err != nil {
@@ -105,6 +106,9 @@ func tagRefs(ctx context.Context, r *git.Repository) ([]*plumbing.Reference, err
 		}
 		if ref.Type() == plumbing.SymbolicReference {
 			res, err := storer.ResolveReference(r.Storer, ref.Name())
+			if errors.Is(err, plumbing.ErrReferenceNotFound) {
+				return nil // dangling: git for-each-ref skips it too
+			}
 			if err != nil {
 				return fmt.Errorf("resolving %s: %w", ref.Name(), err)
 			}

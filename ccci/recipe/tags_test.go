@@ -32,6 +32,26 @@ func TestLocalTagsMatchesGit(t *testing.T) {
 	}
 }
 
+func TestLocalTagsSymbolic(t *testing.T) {
+	dir := newRepo(t)
+	runGit(t, dir, "symbolic-ref", "refs/tags/alias", "refs/tags/v2.4.8")
+	tags, err := LocalTags(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(forEachRef(t, dir), tagLines(tags)); diff != "" {
+		t.Errorf("LocalTags with a symbolic tag (-want +got):\n%s", diff)
+	}
+	runGit(t, dir, "symbolic-ref", "refs/tags/dangling", "refs/tags/missing")
+	tags, err = LocalTags(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(forEachRef(t, dir), tagLines(tags)); diff != "" {
+		t.Errorf("LocalTags with a dangling symbolic tag (-want +got):\n%s", diff)
+	}
+}
+
 func TestLocalTagsBareAndEmpty(t *testing.T) {
 	root := t.TempDir()
 	bare := bareCopy(t, newRepo(t), root, "bare.git")

@@ -54,6 +54,12 @@ func TestParse(t *testing.T) {
 		{"v2.4.8", parsed{Legacy, 2, 4, 8, "", ""}},
 		{"1.0.0", parsed{Legacy, 1, 0, 0, "", ""}},
 		{"18446744073709551615.0.0+x", parsed{Release, 1<<64 - 1, 0, 0, "", "x"}},
+		// Near misses of `git describe` output are valid upstream tags.
+		{"1.0.0+1.0-gabcdef", parsed{Release, 1, 0, 0, "", "1.0-gabcdef"}},
+		{"1.0.0+1.2-10-gxyz1234", parsed{Release, 1, 0, 0, "", "1.2-10-gxyz1234"}},
+		{"1.0.0+1.2-3-gab", parsed{Release, 1, 0, 0, "", "1.2-3-gab"}},
+		{"1.0.0+1.2-x3-gabcdef", parsed{Release, 1, 0, 0, "", "1.2-x3-gabcdef"}},
+		{"1.0.0+1.2--gabcdef", parsed{Release, 1, 0, 0, "", "1.2--gabcdef"}},
 	}
 	for _, tt := range tests {
 		v, err := Parse(tt.tag)
