@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // JUnit output: one <testsuite name="cc-ci-sweep"> holding one <testcase>
@@ -66,7 +67,8 @@ type junitSkip struct {
 type junitFault struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"` // xmlText: CDATA does not escape
+
 }
 
 // WriteJUnit writes the summary as a JUnit XML report (see the comment
@@ -196,5 +198,19 @@ func readTail(path string) (string, error) {
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	lines = lines[max(len(lines)-TailLines, 0):]
 	out := ansi.ReplaceAllString(strings.Join(lines, "\n"), "")
-	return strings.ReplaceAll(out, "\r", "") + "\n", nil
+	return xmlText(strings.ReplaceAll(out, "\r", "")) + "\n", nil
+}
+
+// xmlText replaces what XML 1.0 cannot hold (control characters other
+// than tab and newline, invalid UTF-8) with U+FFFD.
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n':
+			return r
+		case r < 0x20, r == utf8.RuneError, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }

@@ -19,7 +19,7 @@ func runDir(t *testing.T, n int, logName string) string {
 	dir := t.TempDir()
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "\x1b[31mline %d\x1b[0m <&> \x00\r\n", i)
+		fmt.Fprintf(&b, "\x1b[31mline %d\x1b[0m <&> ]]> \x00\x07\xff\r\n", i)
 	}
 	if err := os.WriteFile(filepath.Join(dir, logName), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -76,8 +76,8 @@ func TestWriteJUnit(t *testing.T) {
 		t.Errorf("testcase names mismatch (-want +got):\n%s", diff)
 	}
 	checkCase(t, suite.Cases[0], "", "pass, promoted, 3.6.0+1.24.2")
-	checkCase(t, suite.Cases[1], "fail, 1.0.0+1 -> 1.1.0+1", "line 31 <&> \uFFFD\n")
-	checkCase(t, suite.Cases[2], "timeout, 1.0.0+1 -> 1.1.0+1", "line 1 <&> \uFFFD\nline 2 <&> \uFFFD\nline 3 <&> \uFFFD\n")
+	checkCase(t, suite.Cases[1], "fail, 1.0.0+1 -> 1.1.0+1", "line 31 <&> ]]> \uFFFD\uFFFD\uFFFD\n")
+	checkCase(t, suite.Cases[2], "timeout, 1.0.0+1 -> 1.1.0+1", "line 1 <&> ]]> \uFFFD\uFFFD\uFFFD\nline 2 <&> ]]> \uFFFD\uFFFD\uFFFD\nline 3 <&> ]]> \uFFFD\uFFFD\uFFFD\n")
 	checkCase(t, suite.Cases[3], "error, 1.0.0+1 -> 1.1.0+1", "(no run directory)")
 	checkCase(t, suite.Cases[4], "interrupted, 1.0.0+1 -> 1.1.0+1", "(reading log: ")
 	checkCase(t, suite.Cases[5], "up-to-date: canonical 1.0.0+1 is the latest tag", "")
