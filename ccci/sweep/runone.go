@@ -15,7 +15,9 @@ import (
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
-// Variables every recipe run gets, beside the [env] environment.
+// Variables every recipe run gets, beside the [env] environment (and
+// CCCI_RUN_LOCK_FD=3, the sweep's run-active lock, and CCCI_CONFIG, the
+// sweep's config file, so that a nested cc-ci-run finds both).
 const (
 	VarAbraDir     = "ABRA_DIR"          // a fresh directory holding recipes/<recipe>
 	VarRecipe      = "CCCI_RECIPE"       // the recipe's name
@@ -143,6 +145,10 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	}
 	cmd.Env = append(cmd.Env, VarAbraDir+"="+abra, VarRecipe+"="+d.Recipe, VarVersion+"="+d.To,
 		VarFromVersion+"="+d.From, VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
+	if f := sw.o.Config.File; f != "" {
+		// A nested cc-ci-run reads the same declaration.
+		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{lockf}
 	err = sw.runCmd(cmd)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,10 +25,13 @@ func TestScripts(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatal("git is needed to make recipe repositories")
 	}
+	bin := buildCCCIRun(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
+			e.Setenv("PATH", filepath.Dir(bin)+string(filepath.ListSeparator)+e.Getenv("PATH"))
+			e.Setenv("CCCI_RUN", bin)
 			e.Setenv("HOME", e.WorkDir)
 			e.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 			e.Setenv("GIT_AUTHOR_NAME", "cc-ci test")
@@ -46,6 +50,21 @@ func TestScripts(t *testing.T) {
 			"waitfile":  cmdWaitfile,
 		},
 	})
+}
+
+// buildCCCIRun builds the real cc-ci-run, for the scripts that start CI
+// jobs beside a sweep or as the sweep's run command.
+func buildCCCIRun(t *testing.T) string {
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		gotool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "cc-ci-run")
+	out, err := exec.Command(gotool, "build", "-o", bin, "coopcloud.tech/cc-ci/cmd/cc-ci-run").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building cc-ci-run: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // exitcode N PROG ARGS...: run PROG and check its exit status is N; its
@@ -123,8 +142,9 @@ func cmdTagcommit(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // expand FILE...: replace $WORK in each file with the script's work
-// directory, so configs can hold absolute paths, and make it executable
-// (scripts are expanded too). Other $VARs are left for the shell.
+// directory and @CCCI_RUN@ with the path of the cc-ci-run binary, so
+// configs can hold absolute paths, and make it executable (scripts are
+// expanded too). Other $VARs are left for the shell.
 func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! expand")
@@ -133,7 +153,9 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 		path := ts.MkAbs(f)
 		b, err := os.ReadFile(path)
 		ts.Check(err)
-		ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), "$WORK", ts.Getenv("WORK"))), 0o755))
+		text := strings.ReplaceAll(string(b), "$WORK", ts.Getenv("WORK"))
+		text = strings.ReplaceAll(text, "@CCCI_RUN@", ts.Getenv("CCCI_RUN"))
+		ts.Check(os.WriteFile(path, []byte(text), 0o755))
 		ts.Check(os.Chmod(path, 0o755))
 	}
 }
