@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +56,7 @@ func TestScripts(t *testing.T) {
 func buildCCCIRun(t *testing.T) string {
 	gotool, err := exec.LookPath("go")
 	if err != nil {
-		gotool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("building cc-ci-run: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "cc-ci-run")
 	out, err := exec.Command(gotool, "build", "-o", bin, "coopcloud.tech/cc-ci/cmd/cc-ci-run").CombinedOutput()
