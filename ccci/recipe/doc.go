@@ -38,8 +38,8 @@
 // hashicorp/go-version where it parses), then by the raw tag.
 //
 // Releases applies the class rules to a recipe's tags: legacy tags are left
-// out when any tag has a '+'; when none has, plain X.Y.Z and vX.Y.Z tags are
-// the releases; pre-releases and invalid tags are always left out, each with
+// out when any valid tag has a '+' (an invalid one such as 7ae7b0f7+U does
+// not count); when none has, plain X.Y.Z and vX.Y.Z tags are the releases; pre-releases and invalid tags are always left out, each with
 // its reason. Latest is the highest-precedence release, never the newest by
 // date: 5.0.3+27.0.1-fpm tagged after 6.0.1+28.0.2-fpm does not replace it.
 //

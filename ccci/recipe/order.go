@@ -100,7 +100,7 @@ func isNumeric(s string) bool {
 // Releases returns a recipe's release versions in ascending order (Sort),
 // and every tag it left out with why: invalid tags (ErrSyntax),
 // pre-releases (ErrPrerelease), and legacy tags (ErrLegacy) unless the
-// recipe has no '+' tag at all, in which case plain X.Y.Z and vX.Y.Z tags are
+// recipe has no valid '+' tag at all, in which case plain X.Y.Z and vX.Y.Z tags are
 // its releases. Skipped tags keep their input order.
 func Releases(tags []string) (releases []Version, skipped []*TagError) {
 	vs := make([]Version, len(tags))
