@@ -174,9 +174,11 @@ func UpdateState(ctx context.Context, path string, fn func(*State) error) error 
 	return writeState(path, st)
 }
 
-// lockFile takes an exclusive flock on path, polling until ctx ends.
+// lockFile takes an exclusive flock on path, polling until ctx ends. The
+// file is opened read-only (flock needs no more), so a lock file created
+// by another user (root running "cc-ci-sweep promote") still works.
 func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
