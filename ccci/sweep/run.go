@@ -33,9 +33,10 @@ type RunOptions struct {
 	Caller []string            // the caller's environment, for [env] pass; nil = os.Environ()
 	Now    func() time.Time    // nil = time.Now
 
-	Logger   *slog.Logger // nil = discard
-	Progress func(Event)  // called as each run starts and ends; nil = none
-	Warn     func(error)  // enrolment, tag and sync problems that do not stop the sweep
+	Logger   *slog.Logger                   // nil = discard
+	Progress func(Event)                    // called as each run starts and ends; nil = none
+	Warn     func(error)                    // enrolment, tag and sync problems that do not stop the sweep
+	Fetched  func(recipe string, err error) // each -sync fetch as it ends; nil = errors to Warn
 
 	runCmd func(*exec.Cmd) error // test hook around cmd.Run; nil = cmd.Run
 }
@@ -112,11 +113,13 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 	}
 	if o.Sync || o.Config.Sweep.Sync {
 		Sync(ctx, recipes, func(name string, err error) {
-			if err != nil {
-				o.warn(fmt.Errorf("fetching %s: %w", name, err))
-				return
+			o.logger().Info("fetched", "recipe", name, "err", err)
+			switch {
+			case o.Fetched != nil:
+				o.Fetched(name, err)
+			case err != nil:
+				o.warn(err)
 			}
-			o.logger().Info("fetched", "recipe", name)
 		})
 	}
 	in, errs := ReadInputs(ctx, recipes, o.jobs())

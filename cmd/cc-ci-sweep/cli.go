@@ -161,6 +161,13 @@ func (p *planFlags) options(stderr io.Writer) (sweep.RunOptions, error) {
 		Sync:   *p.sync,
 		Plan:   sweep.Options{Weekly: *p.weekly, RetryFailed: *p.retryFailed, Only: splitList(*p.only)},
 		Warn:   func(err error) { fmt.Fprintf(stderr, "warning: %v\n", err) },
+		Fetched: func(name string, err error) {
+			if err != nil {
+				fmt.Fprintf(stderr, "sync: %v (planning from the tags it has)\n", err)
+				return
+			}
+			fmt.Fprintf(stderr, "sync: %s fetched\n", name)
+		},
 	}
 	return o, nil
 }
