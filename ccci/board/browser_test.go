@@ -62,6 +62,7 @@ var (
 )
 
 func TestBrowserBoard(t *testing.T) {
+	t.Parallel()
 	browser := chromium(t)
 	dir := filepath.Join(t.TempDir(), "board")
 	if err := Generate(dir, fixtureInput(t)); err != nil {
@@ -131,6 +132,7 @@ func checkLinks(t *testing.T, page, dom string) {
 }
 
 func TestBrowserScreenshots(t *testing.T) {
+	t.Parallel()
 	browser := chromium(t)
 	dir := filepath.Join(t.TempDir(), "board")
 	if err := Generate(dir, fixtureInput(t)); err != nil {
