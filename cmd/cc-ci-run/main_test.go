@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 //	expand FILE...           replace $WORK in FILE with the work directory
 //	waitfile FILE            wait (up to 10s) until FILE exists and is not empty
 //	isparent FILE            FILE holds the PID of this test process
+//	signal NAME FILE         send SIGNAME (TERM, INT, KILL) to the PID in FILE
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
@@ -34,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"expand":   cmdExpand,
 			"waitfile": cmdWaitfile,
 			"isparent": cmdIsparent,
+			"signal":   cmdSignal,
 		},
 	})
 }
@@ -102,4 +105,16 @@ func cmdIsparent(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s holds PID %s, this test process is %s (neg=%v)", args[0], got, want, neg)
 	}
+}
+
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "KILL": syscall.SIGKILL}
+	if len(args) != 2 || sigs[args[0]] == 0 {
+		ts.Fatalf("usage: signal TERM|INT|KILL FILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sigs[args[0]]))
 }
