@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -112,7 +111,7 @@ func benchState(b *testing.B, rs []recipe.Recipe) *State {
 // adds PeelCanonical (moved-tag detection).
 func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State, canonical bool) []Decision {
 	ctx := context.Background()
-	in, errs := ReadInputs(ctx, rs, runtime.GOMAXPROCS(0))
+	in, errs := ReadInputs(ctx, rs, 0)
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}

@@ -25,8 +25,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 // errNoSource is a recipe with neither a clone nor a repository URL.
 var errNoSource = errors.New("no local clone and no repository URL")
 
-// ReadInputs reads each recipe's tag names, jobs recipes at a time (at
-// least one). Tags of a local clone are names only (Commit ""), since
+// ReadInputs reads each recipe's tag names, jobs recipes at a time
+// (jobs <= 0: GOMAXPROCS; reading tags is local I/O, so this need not be
+// the sweep's [sweep] jobs, which bounds recipe runs). Tags of a local clone are names only (Commit ""), since
 // listing is cheap and peeling annotated tags is not; PeelRuns peels the
 // few a plan runs. A recipe known only by its repository URL is listed
 // remotely, commits included. A recipe whose tags cannot be read is left
@@ -36,7 +37,10 @@ func ReadInputs(ctx context.Context, recipes []recipe.Recipe, jobs int) ([]Input
 	results := make([]Input, len(recipes))
 	errs := make([]error, len(recipes))
 	var g errgroup.Group
-	g.SetLimit(max(jobs, 1))
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	g.SetLimit(jobs)
 	for i, r := range recipes {
 		g.Go(func() error {
 			tags, err := readTags(ctx, r)

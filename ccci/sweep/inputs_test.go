@@ -128,7 +128,7 @@ func TestPeelCanonicalMovedTag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, errs := ReadInputs(t.Context(), rs, 2)
+	in, errs := ReadInputs(t.Context(), rs, 0)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
