@@ -141,12 +141,41 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 }
 
 // Run is one sweep: it takes the sweep lock, plans, runs what the plan
-// says (at most Jobs at a time, each holding the run-active lock), promotes
-// what passed, and returns the summary. The error says why the sweep did
-// not end "ok" and maps to the exit code with ccci.ExitCode: ErrFailed,
-// ErrDeferred, ErrInterrupted, a BusyError (ErrLocked), or the error that
-// stopped it (state, config, enrolment). The summary is nil only when the
-// sweep never got to plan.
+// says, promotes what passed, and returns the summary.
+//
+// Locks: <lockdir>/sweep.lock exclusively and without waiting (a second
+// sweep gets an error matching ccci.ErrLocked, naming the holder's PID).
+// Before each run it polls <lockdir>/run-active.lock, which CI jobs
+// (cc-ci-run) hold shared, for an exclusive hold, until the sweep-wide
+// deadline start+Defer; past it no further run starts, those recipes get
+// verdict deferred and Run returns an error matching ccci.ErrDeferred.
+// With Jobs > 1 concurrent runs share one exclusive hold: the first run
+// takes it, the last one to end releases it, so CI jobs get the host
+// whenever no run of the sweep is active.
+//
+// Each run: a fresh ABRA_DIR (removed afterwards) holding recipes/<recipe>,
+// a clone checked out at the tag's commit; the [sweep] run command built by
+// ccci.Command in the [env] environment plus ABRA_DIR, CCCI_RECIPE,
+// CCCI_VERSION, CCCI_FROM_VERSION, CCCI_COMMIT, CCCI_CONFIG and
+// CCCI_RUN_LOCK_FD=3 (the run-active lock, inherited as descriptor 3, so a
+// nested cc-ci-run neither waits for it nor takes it); working directory
+// the checkout (a relative command with a slash is made absolute against
+// the sweep's own directory first); its own process group, SIGTERM at the
+// timeout then SIGKILL after the grace, and SIGKILL to whatever is left
+// of the group when it ends; output to <runs>/<recipe>/<started>-<to>/log
+// beside result.json (Result, written atomically). Verdicts: pass, fail,
+// timeout, error (could not start), interrupted. A pass is promoted, then
+// the state file is re-read: Outcome.Promoted is what the file says.
+// Every run's result is recorded with RecordLast.
+//
+// A failing recipe never stops the others; a state or run-directory error
+// stops the sweep, and so does ctx (runs stopped through their group,
+// recorded interrupted, nothing promoted for them). The error maps to the
+// exit code with ccci.ExitCode: nil (ok), ErrFailed (a run did not pass
+// and promote), ErrDeferred, ErrInterrupted, ErrLocked, or what stopped it
+// (state, config, enrolment, missing tools). After the sweep, [sweep]
+// notify runs with the summary; its failure goes to Warn. The summary is
+// nil only when the sweep never got to plan.
 func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if o.Config == nil {
 		return nil, errors.New("sweep: no config")
