@@ -4,9 +4,10 @@
 // when the test passes. cmd/cc-ci-sweep is a thin command over it.
 //
 // A sweep is: Enrol (the configured recipes), optionally Sync (fetch tags),
-// ReadInputs (tag names only, cheap), ReadState, Plan (pure), PeelRuns (the
-// commits of the few tags a plan runs), Run, and reports (the Summary as
-// JSON, WriteJUnit, Notify). The library prints nothing; the exit codes are
+// ReadInputs (tag names only, cheap), ReadState, optionally PeelCanonical
+// (to see canonical tags moved since they passed), Plan (pure), PeelRuns
+// (the commits of the few tags a plan runs), Run, and reports (the Summary
+// as JSON, WriteJUnit, Notify). The library prints nothing; the exit codes are
 // ccci.ExitCode's (package ccci's doc has the table): a state file that
 // does not parse is 2 (*StateError, ccci.ErrState), nothing enrolled is 3
 // (ccci.ErrNothingEnrolled).
