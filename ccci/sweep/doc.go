@@ -14,9 +14,9 @@
 //
 // # Enrolment
 //
-// The recipes are the folders of clones in [sweep] recipes (default
-// $ABRA_DIR/recipes, else ~/.abra/recipes), or the entries of the
-// catalogue file [sweep] catalogue when set, minus [sweep] exclude.
+// The recipes are the folders of clones in the config's sweep.recipes
+// (default $ABRA_DIR/recipes, else ~/.abra/recipes), or the entries of the
+// catalogue file sweep.catalogue when set, minus sweep.exclude.
 // Folders that are not git repositories or have bad names are skipped and
 // reported. An empty set is an error, never a green sweep that tested
 // nothing.
@@ -58,7 +58,7 @@
 //
 // # State file
 //
-// The state file ([sweep] state) is JSON:
+// The state file (the config's sweep.state) is JSON:
 //
 //	{
 //	  "schema": 1,
