@@ -27,12 +27,12 @@ var errNoSource = errors.New("no local clone and no repository URL")
 
 // ReadInputs reads each recipe's tag names, jobs recipes at a time
 // (jobs <= 0: GOMAXPROCS; reading tags is local I/O, so this need not be
-// the sweep's [sweep] jobs, which bounds recipe runs). Tags of a local clone are names only (Commit ""), since
-// listing is cheap and peeling annotated tags is not; PeelRuns peels the
-// few a plan runs. A recipe known only by its repository URL is listed
-// remotely, commits included. A recipe whose tags cannot be read is left
-// out of the inputs and reported as an *InputError; the others are
-// returned in the order given.
+// sweep.jobs, which bounds recipe runs). Tags of a local clone are names
+// only (Commit ""), since listing is cheap and peeling annotated tags is
+// not; PeelRuns peels the few a plan runs. A recipe known only by its
+// repository URL is listed remotely, commits included. A recipe whose tags
+// cannot be read is left out of the inputs and reported as an
+// *InputError; the others are returned in the order given.
 func ReadInputs(ctx context.Context, recipes []recipe.Recipe, jobs int) ([]Input, []error) {
 	results := make([]Input, len(recipes))
 	errs := make([]error, len(recipes))
