@@ -173,9 +173,10 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 // recorded interrupted, nothing promoted for them). The error maps to the
 // exit code with ccci.ExitCode: nil (ok), ErrFailed (a run did not pass
 // and promote), ErrDeferred, ErrInterrupted, ErrLocked, or what stopped it
-// (state, config, enrolment, missing tools). After the sweep, [sweep]
-// notify runs with the summary; its failure goes to Warn. The summary is
-// nil only when the sweep never got to plan.
+// (state, config, enrolment, missing tools; then the summary's status is
+// "error" and it has no outcomes). After the sweep, [sweep] notify runs
+// with the summary, early errors included; its failure goes to Warn. The
+// summary is nil only when another sweep holds the lock.
 func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if o.Config == nil {
 		return nil, errors.New("sweep: no config")
@@ -187,23 +188,13 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	}
 	defer lock.Unlock()
 
+	s := &Summary{Started: o.now().UTC(), Weekly: o.Plan.Weekly, Outcomes: []Outcome{}}
 	e, err := env.Resolve(o.Config.Env)
-	if err != nil {
-		return nil, err
-	}
-	s := &Summary{Started: o.now().UTC(), Fingerprint: e.Fingerprint(), Weekly: o.Plan.Weekly}
-	o.logger().Info("sweep starting", "fingerprint", s.Fingerprint, "config", o.Config.File)
-
-	in, ds, err := Prepare(ctx, &o)
 	if err == nil {
-		err = PeelRuns(ctx, in, ds)
+		s.Fingerprint = e.Fingerprint()
+		o.logger().Info("sweep starting", "fingerprint", s.Fingerprint, "config", o.Config.File)
+		err = sweepIn(ctx, &o, e, s)
 	}
-	if err != nil {
-		return nil, err
-	}
-	sw := &sweeper{o: &o, env: e, inputs: in, sum: s,
-		host: newHostLock(lockdir(cfg), o.now().Add(o.deferFor()), o.Poll)}
-	err = sw.runAll(ctx, ds)
 	s.Finished = o.now().UTC()
 	err = finish(s, err)
 	if err != nil {
@@ -211,12 +202,28 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	}
 	o.logger().Info("sweep finished", "status", s.Status)
 	if len(cfg.Notify) > 0 {
-		// After an interrupt too: the operator wants to hear about it.
+		// After an interrupt or an early error too: the operator wants to
+		// hear about a sweep that tested nothing. A nil e (tools missing)
+		// runs notify in the caller's environment.
 		if nerr := Notify(context.WithoutCancel(ctx), e, cfg.Notify, s); nerr != nil {
 			o.warn(fmt.Errorf("notifying: %w", nerr))
 		}
 	}
 	return s, err
+}
+
+// sweepIn plans and runs, filling s.Outcomes.
+func sweepIn(ctx context.Context, o *RunOptions, e *env.Env, s *Summary) error {
+	in, ds, err := Prepare(ctx, o)
+	if err == nil {
+		err = PeelRuns(ctx, in, ds)
+	}
+	if err != nil {
+		return err
+	}
+	sw := &sweeper{o: o, env: e, inputs: in, sum: s,
+		host: newHostLock(lockdir(&o.Config.Sweep), o.now().Add(o.deferFor()), o.Poll)}
+	return sw.runAll(ctx, ds)
 }
 
 func lockdir(cfg *ccci.Sweep) string {

@@ -357,3 +357,29 @@ func TestMakeRunDir(t *testing.T) {
 		t.Errorf("makeRunDir = %q, want %q", got, want)
 	}
 }
+
+// TestRunNotifiesEarlyError: a sweep stopped by a corrupt state file still
+// tells [sweep] notify, with status "error".
+func TestRunNotifiesEarlyError(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, "exit 0")
+	heard := filepath.Join(t.TempDir(), "heard")
+	notify := filepath.Join(t.TempDir(), "notify.sh")
+	if err := os.WriteFile(notify, []byte("#!/bin/sh\n{ echo \"$CCCI_SWEEP_STATUS\"; cat; } > "+heard+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sweep.Notify = []string{notify}
+	if err := os.WriteFile(cfg.Sweep.State, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), RunOptions{Config: cfg})
+	if ccci.ExitCode(err) != ccci.ExitUsage || s == nil || s.Status != "error" || len(s.Outcomes) != 0 {
+		t.Fatalf("Run = %+v, %v; want status error, exit 2", s, err)
+	}
+	b, err := os.ReadFile(heard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "error\n") || !strings.Contains(string(b), `"status": "error"`) {
+		t.Errorf("notify heard %q, want status error and the summary", b)
+	}
+}
