@@ -134,7 +134,7 @@ func TestRunJobsBound(t *testing.T) {
 		defer active.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		for i := 0; i < 100 && active.Load() < jobs; i++ {
+		for i := 0; i < 400 && active.Load() < jobs; i++ {
 			time.Sleep(5 * time.Millisecond) // give a peer the chance to start
 		}
 		return cmd.Run()
