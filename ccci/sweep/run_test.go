@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 )
 
 // rtGit runs git in dir with a fixed identity.
-func rtGit(t *testing.T, dir string, args ...string) string {
+func rtGit(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
@@ -30,7 +31,7 @@ func rtGit(t *testing.T, dir string, args ...string) string {
 }
 
 // rtRepo makes a recipe repository with one annotated tag per commit.
-func rtRepo(t *testing.T, dir string, tags ...string) {
+func rtRepo(t testing.TB, dir string, tags ...string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -382,4 +383,33 @@ func TestRunNotifiesEarlyError(t *testing.T) {
 	if !strings.HasPrefix(string(b), "error\n") || !strings.Contains(string(b), `"status": "error"`) {
 		t.Errorf("notify heard %q, want status error and the summary", b)
 	}
+}
+
+// BenchmarkRunOverhead is the sweep's own cost per recipe run: lock,
+// fresh ABRA_DIR, clone at the tag's commit, process group, log,
+// result.json, promotion and re-read, with a runner that does nothing.
+// Each iteration sweeps 10 recipes with a fresh state, 2 at a time.
+func BenchmarkRunOverhead(b *testing.B) {
+	root := b.TempDir()
+	recipes := map[string][]string{}
+	for i := range 10 {
+		recipes[string(rune('a'+i))+"app"] = []string{"1.0.0+1.0", "1.1.0+1.0"}
+	}
+	for name, tags := range recipes {
+		rtRepo(b, filepath.Join(root, "recipes", name), tags...)
+	}
+	cfg := &ccci.Config{
+		Env: env.Spec{Path: []string{"/usr/bin", "/bin"}, Tools: []string{"true"}},
+		Sweep: ccci.Sweep{Recipes: filepath.Join(root, "recipes"), Run: []string{"true"},
+			Lockdir: filepath.Join(root, "lock"), Timeout: time.Minute, Grace: time.Second, Jobs: 2},
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		cfg.Sweep.State = filepath.Join(root, fmt.Sprintf("state-%d.json", i))
+		s, err := Run(context.Background(), RunOptions{Config: cfg})
+		if err != nil || len(s.Outcomes) != len(recipes) {
+			b.Fatalf("Run = %v", err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(recipes)), "ms/run")
 }
