@@ -59,6 +59,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 	sw.progress(Event{Index: idx, Total: total, Outcome: out})
 	res, dir, err := sw.execute(ctx, d, lockf)
 	if err != nil {
+		out.Verdict, out.RunDir, out.Note = Error, dir, err.Error()
 		return out, err
 	}
 	out.Verdict, out.RunDir, out.Duration, out.Note = res.Verdict, dir, res.Duration, res.Note
