@@ -113,12 +113,17 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown var section", "[env]\npath = [\"/bin\"]\n[env.varz]\nA = \"b\"\n", `c.toml:3: unknown key "env.varz"`},
 		{"wrong type", "[sweep]\n\njobs = \"two\"\n", `c.toml:3: sweep.jobs: want an integer, found a string`},
 		{"wrong array", "[env]\npath = \"/bin\"\n", `c.toml:2: env.path: want an array of strings, found a string`},
-		{"wrong element", "[env]\npath = [\"/bin\", 3]\n", `c.toml:2: env.path: want an array of strings, found an array of other values`},
+		{"wrong element", "[env]\npath = [\"/bin\", 3]\n", `c.toml:2: env.path: want an array of strings, found an array holding other values`},
 		{"not a table", "env = 3\n", `c.toml:1: env: want a table, found an integer`},
+		{"array of tables", "\n[[sweep]]\njobs = 1\n", `c.toml:2: sweep: want a table, found an array of tables`},
+		{"array for table", "[env]\npath = [\"/bin\"]\nvars = [\"a\"]\n", `c.toml:3: env.vars: want a table of strings, found an array`},
+		{"var not string", "[env]\npath = [\"/bin\"]\n[env.vars]\nB = \"x\"\nA = 3\n", `c.toml:5: env.vars.A: want a string, found an integer`},
+		{"bool", "[sweep]\nsync = \"yes\"\n", `c.toml:2: sweep.sync: want a boolean, found a string`},
+		{"float", "[sweep]\nhistory = 1.5\n", `c.toml:2: sweep.history: want an integer, found a float`},
 		{"relative path", "[env]\npath = [\"/bin\",\n  \"bin\"]\n", `c.toml:2: env.path: "bin" is not an absolute directory`},
 		{"no path", "[env]\ntools = [\"git\"]\n", `c.toml:1: env.path: missing: declare the directories tools are found in`},
 		{"duration", "[sweep]\ntimeout = \"60 minutes\"\n", `c.toml:2: sweep.timeout: want a duration string like "60m": not a duration: "60 minutes"`},
-		{"duration number", "[sweep]\ngrace = 30\n", `c.toml:2: sweep.grace: want a duration string like "30s": not a duration: "30"`},
+		{"duration number", "[sweep]\ngrace = 30\n", `c.toml:2: sweep.grace: want a duration string like "30s", found an integer`},
 		{"jobs zero", "[sweep]\njobs = 0\n", `c.toml:2: sweep.jobs: 0 is less than 1`},
 		{"timeout zero", "[sweep]\ntimeout = \"0s\"\n", `c.toml:2: sweep.timeout: 0s is not positive`},
 		{"relative state", "[sweep]\nstate = \"state.json\"\n", `c.toml:2: sweep.state: "state.json" is not an absolute path`},
@@ -217,4 +222,22 @@ func TestParseConfigEnvRules(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "c.toml:3: env.path[1] ") || ExitCode(err) != ExitUsage {
 		t.Errorf("ParseConfig(%q) = %v, want c.toml:3: env.path[1] ... (exit 2)", data, err)
 	}
+}
+
+// FuzzParseConfig: any input gives a config or a config error (exit 2),
+// never a panic.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(fullConfig)
+	f.Add("[env]\npath = [\"/bin\"]\ntols = 1\n[swep.x]\ny = 2\n")
+	f.Add("[env.vars]\nPATH = 3\n[[sweep]]\n")
+	f.Add("env = 3\nsweep = [1, 2]\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		c, err := ParseConfig("f.toml", []byte(data), getenvMap(map[string]string{"HOME": "/h"}))
+		if (c == nil) == (err == nil) {
+			t.Fatalf("ParseConfig(%q) = %v, %v: want exactly one of them", data, c, err)
+		}
+		if err != nil && ExitCode(err) != ExitUsage {
+			t.Fatalf("ParseConfig(%q) error %v: exit %d, want 2", data, err, ExitCode(err))
+		}
+	})
 }

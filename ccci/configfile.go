@@ -63,6 +63,22 @@ type field struct {
 	dst  any
 }
 
+// tomlType is the TOML type (as MetaData.Type names it) a field's want
+// stands for.
+func (f field) tomlType() string {
+	switch {
+	case strings.HasPrefix(f.want, "an array"):
+		return "Array"
+	case strings.HasPrefix(f.want, "a table"):
+		return "Hash"
+	case f.want == "an integer":
+		return "Integer"
+	case f.want == "a boolean":
+		return "Bool"
+	}
+	return "String"
+}
+
 func envFields(c *Config) []field {
 	e := &c.Env
 	return []field{
@@ -144,20 +160,36 @@ func (d *decoder) section(name string, fields []field) {
 			d.unknownKey(toml.Key{name, key})
 			continue
 		}
-		if err := d.md.PrimitiveDecode(m[key], fields[i].dst); err != nil {
-			d.add(toml.Key{name, key}, d.typeError(toml.Key{name, key}, fields[i].want, err))
+		k := toml.Key{name, key}
+		if t := d.md.Type(k...); t != fields[i].tomlType() {
+			d.add(k, fmt.Errorf("%s: want %s, found %s", k, fields[i].want, d.typeOf(k...)))
+			d.typeErrors++
+		} else if err := d.md.PrimitiveDecode(m[key], fields[i].dst); err != nil {
+			d.add(d.typeError(k, fields[i].want, err))
 			d.typeErrors++
 		}
 	}
 }
 
-// typeError says what a key should hold and what it holds.
-func (d *decoder) typeError(key toml.Key, want string, err error) error {
+// typeError says what a key of the right TOML type holds that does not
+// fit: a value that does not parse, or the entry of a table that is not a
+// string. It returns the key the error is about.
+func (d *decoder) typeError(key toml.Key, want string, err error) (toml.Key, error) {
 	var pe toml.ParseError
 	if errors.As(err, &pe) { // a value of the right type that does not parse
-		return fmt.Errorf("%s: want %s: %s", key, want, pe.Message)
+		return key, fmt.Errorf("%s: want %s: %s", key, want, pe.Message)
 	}
-	return fmt.Errorf("%s: want %s, found %s", key, want, d.typeOf(key...))
+	if d.md.Type(key...) == "Hash" {
+		for _, k := range d.md.Keys() {
+			if len(k) == len(key)+1 && isPrefix(key, k) && d.md.Type(k...) != "String" {
+				return k, fmt.Errorf("%s: want a string, found %s", k, d.typeOf(k...))
+			}
+		}
+	}
+	if d.md.Type(key...) == "Array" {
+		return key, fmt.Errorf("%s: want %s, found an array holding other values", key, want)
+	}
+	return key, fmt.Errorf("%s: want %s, found %s", key, want, d.typeOf(key...))
 }
 
 // typeOf names a key's TOML type in lower case ("table" for "Hash").
@@ -166,8 +198,10 @@ func (d *decoder) typeOf(key ...string) string {
 	switch t {
 	case "hash":
 		return "a table"
+	case "arrayhash":
+		return "an array of tables"
 	case "array":
-		return "an array of other values"
+		return "an array"
 	case "integer":
 		return "an integer"
 	case "":
