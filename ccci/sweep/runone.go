@@ -48,6 +48,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 		if errors.Is(err, ccci.ErrDeferred) || ctx.Err() != nil {
 			return notStarted(out, sw.stop(err)), nil
 		}
+		out.Verdict, out.Note = Error, "not started: "+err.Error()
 		return out, err
 	}
 	defer func() {
