@@ -8,14 +8,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"coopcloud.tech/cc-ci/ccci/env"
 	"github.com/BurntSushi/toml"
 	version "github.com/hashicorp/go-version"
 )
 
-// recipeName is the rule recipe names follow before they touch a path.
-var recipeName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+// recipeName is the rule recipe names follow before they touch a path;
+// compiled on first use, to keep it off cc-ci-run's start-up.
+var recipeName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+})
 
 // validate checks the decoded values; each problem names its key. A file
 // without [env] declares the built-in default environment.
@@ -126,7 +130,7 @@ func (d *decoder) checkSweep(s *Sweep) {
 		}
 	}
 	for _, r := range s.Exclude {
-		if !recipeName.MatchString(r) {
+		if !recipeName().MatchString(r) {
 			d.add(toml.Key{"sweep", "exclude"}, fmt.Errorf("sweep.exclude: %q is not a recipe name", r))
 		}
 	}
