@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -14,8 +15,12 @@ import (
 // ParseConfig decodes data, the contents of file, strictly: an unknown key,
 // a value of the wrong type or an invalid value is a *ConfigError naming
 // file:line and the key. Several problems come back joined (errors.Join),
-// one line each, in file order. Unset [sweep] fields get their defaults.
+// one line each, in file order. Unset [sweep] fields get their defaults;
+// getenv (os.Getenv when nil) gives HOME and ABRA_DIR for them.
 func ParseConfig(file string, data []byte, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	var raw map[string]toml.Primitive
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
