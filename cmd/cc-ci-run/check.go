@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -37,7 +36,6 @@ type toolRow struct {
 // check resolves and probes every tool, prints the report, and fails
 // (exit 3) unless every row is ok.
 func check(ctx context.Context, cfg *ccci.Config, asJSON bool, stdout io.Writer) error {
-	runtime.GOMAXPROCS(cpus) // probes run in parallel
 	r, err := probe(ctx, cfg)
 	if err != nil {
 		return err

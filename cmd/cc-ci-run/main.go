@@ -33,21 +33,12 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 )
 
 func main() {
-	// One P until a mode needs more (-check): the hot path is sequential,
-	// and fewer OS threads make syscall.Exec cheaper (the kernel stops
-	// every other thread before exec). Measured: ~0.3-0.5 ms on 2 CPUs.
-	cpus = runtime.GOMAXPROCS(1)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
-
-// cpus is GOMAXPROCS as the runtime chose it; modes that work in
-// parallel (-check) restore it.
-var cpus = 1
