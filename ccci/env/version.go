@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	version "github.com/hashicorp/go-version"
 )
@@ -16,10 +17,16 @@ var ErrNoVersion = errors.New("no version found")
 // versionRE finds a dotted version not glued to a preceding digit or dot,
 // with an optional "-" pre-release ("1.2.3-rc1"); a leading "v" is
 // skipped. Submatch 1 is the version.
-var versionRE = regexp.MustCompile(`(?:^|[^0-9.])v?([0-9]+(?:\.[0-9]+)+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)`)
+// Compiled on first use: cc-ci-run's hot path never probes versions, and
+// compiling at init costs every job's start-up.
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|[^0-9.])v?([0-9]+(?:\.[0-9]+)+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)`)
+})
 
 // bareRE finds a one-number version after the word "version" ("version 5").
-var bareRE = regexp.MustCompile(`(?i)\bversion:?\s+v?([0-9]+)\b`)
+var bareRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\bversion:?\s+v?([0-9]+)\b`)
+})
 
 // ParseVersion finds the version in a tool's version output: the first
 // dotted number ("git version 2.39.5", "git-lfs/3.3.0 (GitHub; ...)",
@@ -30,11 +37,11 @@ var bareRE = regexp.MustCompile(`(?i)\bversion:?\s+v?([0-9]+)\b`)
 // the error, which wraps ErrNoVersion.
 func ParseVersion(tool, output string) (*version.Version, error) {
 	for line := range strings.Lines(output) {
-		if m := versionRE.FindStringSubmatch(line); m != nil {
+		if m := versionRE().FindStringSubmatch(line); m != nil {
 			return parseLoose(tool, m[1])
 		}
 	}
-	if m := bareRE.FindStringSubmatch(output); m != nil {
+	if m := bareRE().FindStringSubmatch(output); m != nil {
 		return parseLoose(tool, m[1])
 	}
 	return nil, fmt.Errorf("%s: %w in output %q", tool, ErrNoVersion, firstLine(output))
