@@ -27,15 +27,21 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newCrashFixture(t, []string{"alpha", "beta", "gamma", "delta"})
-	// One sweep left alone tells how long a whole sweep takes here.
-	c.reset(t)
-	start := time.Now()
-	if out, err := exec.Command(bin, "run", "-config", c.config).CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted sweep: %v\n%s", err, out)
+	c := newCrashFixture(t, []string{"alpha", "beta", "gamma"})
+	// A -race binary sleeps a second at exit by default; not here.
+	t.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
+	// Sweeps left alone tell how long a whole sweep takes here (the
+	// fastest of three: the first pays for cold caches).
+	full := time.Duration(1<<63 - 1)
+	for range 3 {
+		c.reset(t)
+		start := time.Now()
+		if out, err := exec.Command(bin, "run", "-config", c.config).CombinedOutput(); err != nil {
+			t.Fatalf("uninterrupted sweep: %v\n%s", err, out)
+		}
+		full = min(full, time.Since(start))
+		c.check(t, true)
 	}
-	c.check(t, true)
-	full := time.Since(start)
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	promotedAfter := map[int]int{} // recipes promoted when killed -> iterations
 	for i := range iterations {
@@ -82,7 +88,7 @@ func newCrashFixture(t *testing.T, names []string) *crashFixture {
 		c.new[n] = crashGit(t, repo, "rev-parse", crashNew+"^{commit}")
 	}
 	runner := filepath.Join(dir, "runner.sh")
-	writeTestFile(t, runner, "#!/bin/sh\nsleep 0.0$(( $$ % 5 ))\n")
+	writeTestFile(t, runner, "#!/bin/sh\nsleep 0.0$(( $$ % 3 ))\n")
 	writeTestFile(t, c.config, fmt.Sprintf(`[env]
 path = ["/usr/bin", "/bin"]
 tools = ["sh", "sleep"]
