@@ -127,8 +127,8 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 		o.warn(e)
 	}
 	if unknown := o.Plan.Unknown(in); len(unknown) > 0 {
-		return nil, nil, fmt.Errorf("-only names recipes that are not enrolled: %s: %w",
-			strings.Join(unknown, ", "), ccci.ErrUsage)
+		return nil, nil, usageError{fmt.Errorf("-only names recipes that are not enrolled: %s",
+			strings.Join(unknown, ", "))}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -225,6 +225,14 @@ func sweepIn(ctx context.Context, o *RunOptions, e *env.Env, s *Summary) error {
 		host: newHostLock(lockdir(&o.Config.Sweep), o.now().Add(o.deferFor()), o.Poll)}
 	return sw.runAll(ctx, ds)
 }
+
+// usageError is a caller's mistake: it prints as its message alone and
+// matches ccci.ErrUsage (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == ccci.ErrUsage }
 
 func lockdir(cfg *ccci.Sweep) string {
 	if cfg.Lockdir == "" {

@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return ccci.ExitOK
 	default:
-		err = fmt.Errorf("unknown command %q: %w", cmd, ccci.ErrUsage)
+		err = usagef("unknown command %q", cmd)
 	}
 	return exit(stderr, err)
 }
@@ -73,6 +73,16 @@ func exit(stderr io.Writer, err error) int {
 	}
 	return ccci.ExitCode(err)
 }
+
+// usageError is a usage mistake: it prints as its message alone and
+// matches ccci.ErrUsage (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == ccci.ErrUsage }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 var (
 	// errFlags is a flag parsing error, already printed by the flag set.
@@ -150,7 +160,7 @@ func newPlanFlags(name string, stderr io.Writer) *planFlags {
 // options builds the sweep options once the flags are parsed.
 func (p *planFlags) options(stderr io.Writer) (sweep.RunOptions, error) {
 	if p.fs.NArg() > 0 {
-		return sweep.RunOptions{}, fmt.Errorf("%s: unexpected argument %q: %w", p.fs.Name(), p.fs.Arg(0), ccci.ErrUsage)
+		return sweep.RunOptions{}, usagef("%s: unexpected argument %q", p.fs.Name(), p.fs.Arg(0))
 	}
 	cfg, err := loadConfig(*p.config)
 	if err != nil {

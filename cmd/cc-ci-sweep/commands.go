@@ -70,7 +70,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *jobs < 0 || *deferFor < 0 {
-		return fmt.Errorf("run: -jobs and -defer must not be negative: %w", ccci.ErrUsage)
+		return usagef("run: -jobs and -defer must not be negative")
 	}
 	o, err := p.options(stderr)
 	if err != nil {
@@ -177,7 +177,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("status: unexpected argument %q: %w", fs.Arg(0), ccci.ErrUsage)
+		return usagef("status: unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := loadConfig(*config)
 	if err != nil {
@@ -231,7 +231,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if fs.NArg() != 2 {
-		return fmt.Errorf("promote: want RECIPE VERSION: %w", ccci.ErrUsage)
+		return usagef("promote: want RECIPE VERSION")
 	}
 	name, version := fs.Arg(0), fs.Arg(1)
 	cfg, err := loadConfig(*config)
@@ -254,7 +254,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func findRelease(ctx context.Context, cfg *ccci.Sweep, name, version string) (recipe.Version, string, error) {
 	var zero recipe.Version
 	if err := recipe.ValidName(name); err != nil {
-		return zero, "", fmt.Errorf("promote: %w: %w", err, ccci.ErrUsage)
+		return zero, "", usagef("promote: %w", err)
 	}
 	recipes, _, err := sweep.Enrol(ctx, cfg, os.Getenv)
 	if err != nil {
@@ -262,20 +262,20 @@ func findRelease(ctx context.Context, cfg *ccci.Sweep, name, version string) (re
 	}
 	i := slices.IndexFunc(recipes, func(r recipe.Recipe) bool { return r.Name == name })
 	if i < 0 {
-		return zero, "", fmt.Errorf("promote: recipe %q is not enrolled: %w", name, ccci.ErrUsage)
+		return zero, "", usagef("promote: recipe %q is not enrolled", name)
 	}
 	dir := recipes[i].Dir
 	if dir == "" {
-		return zero, "", fmt.Errorf("promote: recipe %q has no local clone: %w", name, ccci.ErrUsage)
+		return zero, "", usagef("promote: recipe %q has no local clone", name)
 	}
 	names, err := recipe.LocalTagNames(ctx, dir)
 	if err != nil {
-		return zero, "", fmt.Errorf("promote: reading tags of %s: %w: %w", dir, err, ccci.ErrUsage)
+		return zero, "", usagef("promote: reading tags of %s: %w", dir, err)
 	}
 	releases, _ := recipe.Releases(names)
 	j := slices.IndexFunc(releases, func(v recipe.Version) bool { return v.String() == version })
 	if j < 0 {
-		return zero, "", fmt.Errorf("promote: %q is not a release tag of %s: %w", version, name, ccci.ErrUsage)
+		return zero, "", usagef("promote: %q is not a release tag of %s", version, name)
 	}
 	commit, err := recipe.PeelTag(ctx, dir, version)
 	if err != nil {
