@@ -122,7 +122,7 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 			}
 		})
 	}
-	in, errs := ReadInputs(ctx, recipes, o.jobs())
+	in, errs := ReadInputs(ctx, recipes, 0) // local I/O: GOMAXPROCS at a time, not Jobs
 	for _, e := range errs {
 		o.warn(e)
 	}

@@ -148,7 +148,7 @@ func printSummary(w io.Writer, s *sweep.Summary) {
 		}
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "nothing planned")
+		parts = append(parts, "nothing run")
 	}
 	fmt.Fprintf(w, "sweep %s: %s; %d promoted (%s)\n", s.Status, strings.Join(parts, ", "), promoted,
 		since(s.Finished.Sub(s.Started)))
