@@ -76,6 +76,8 @@ tools = ["sh", "git"]
 pass  = ["TERM"]
 [env.vars]
 LANG = "C.UTF-8"
+[env.version_flags]
+sh = "-"   # dash prints no version
 
 [sweep]
 recipes = %q
