@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,13 +24,31 @@ import (
 // job, so that a cc-ci-run nested inside the job does not wait either.
 const RunLockFDEnv = "CCCI_RUN_LOCK_FD"
 
+// Variables the sweep sets for each recipe run, beside RunLockFDEnv and
+// ConfigEnv (the sweep's config file).
+const (
+	VarAbraDir     = "ABRA_DIR"          // a fresh directory holding recipes/<recipe>
+	VarRecipe      = "CCCI_RECIPE"       // the recipe's name
+	VarVersion     = "CCCI_VERSION"      // the tag under test
+	VarFromVersion = "CCCI_FROM_VERSION" // the upgrade base, "" if none
+	VarCommit      = "CCCI_COMMIT"       // the tag's commit, checked out
+)
+
+// SweepRunVars are the variables a cc-ci-run started by the sweep (found
+// by InheritedRunLock) hands on to its job whatever [env] pass says: they
+// come from the sweep, not from the caller, and without ABRA_DIR the job
+// would fall back to a shared ~/.abra that another run could move.
+func SweepRunVars() []string {
+	return []string{VarAbraDir, VarRecipe, VarVersion, VarFromVersion, VarCommit, ConfigEnv, RunLockFDEnv}
+}
+
 // DefaultWait is how long cc-ci-run waits for a sweep recipe run to
 // release the run-active lock before running anyway.
 const DefaultWait = 5 * time.Minute
 
 // Exec replaces the process with argv run in the environment e: argv[0]
 // resolved with e.LookPath, the environment e.Environ(caller) plus extra
-// ("NAME=value" entries). Before exec it asks the kernel to send SIGTERM
+// ("NAME=value" entries, which replace entries of the same name). Before exec it asks the kernel to send SIGTERM
 // when the parent dies (PR_SET_PDEATHSIG, kept across exec), on the
 // exec'ing thread. It returns only on error.
 func Exec(e *env.Env, argv []string, caller []string, extra ...string) error {
@@ -39,7 +59,7 @@ func Exec(e *env.Env, argv []string, caller []string, extra ...string) error {
 	if err != nil {
 		return err
 	}
-	environ := append(e.Environ(caller), extra...)
+	environ := setenv(e.Environ(caller), extra...)
 	ppid := os.Getppid()
 
 	runtime.LockOSThread()
@@ -52,6 +72,21 @@ func Exec(e *env.Env, argv []string, caller []string, extra ...string) error {
 	}
 	err = syscall.Exec(path, argv, environ)
 	return fmt.Errorf("executing %s: %w", path, err)
+}
+
+// setenv returns environ with each "NAME=value" of kvs set, replacing an
+// entry of the same name: execve, unlike os/exec, keeps duplicates, and
+// which one a program reads is then up to its libc.
+func setenv(environ []string, kvs ...string) []string {
+	for _, kv := range kvs {
+		name, _, _ := strings.Cut(kv, "=")
+		environ = slices.DeleteFunc(environ, func(old string) bool {
+			n, _, _ := strings.Cut(old, "=")
+			return n == name
+		})
+		environ = append(environ, kv)
+	}
+	return environ
 }
 
 // InheritedRunLock reports whether the variable RunLockFDEnv (read with

@@ -89,3 +89,21 @@ func TestExecParentDeath(t *testing.T) {
 		t.Errorf("job %d survived its parent's death", pid)
 	}
 }
+
+func TestSetenv(t *testing.T) {
+	tests := []struct {
+		environ, kvs, want []string
+	}{
+		{[]string{"A=1", "B=2"}, nil, []string{"A=1", "B=2"}},
+		{[]string{"A=1", "B=2"}, []string{"C=3"}, []string{"A=1", "B=2", "C=3"}},
+		{[]string{"A=1", "B=2"}, []string{"A=9"}, []string{"B=2", "A=9"}},
+		{[]string{"A=1", "A=2"}, []string{"A="}, []string{"A="}},
+		{nil, []string{"X=1", "X=2"}, []string{"X=2"}},
+	}
+	for _, tt := range tests {
+		got := setenv(slices.Clone(tt.environ), tt.kvs...)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("setenv(%q, %q) = %q, want %q", tt.environ, tt.kvs, got, tt.want)
+		}
+	}
+}

@@ -18,12 +18,14 @@ import (
 // Variables every recipe run gets, beside the [env] environment (and
 // CCCI_RUN_LOCK_FD=3, the sweep's run-active lock, and CCCI_CONFIG, the
 // sweep's config file, so that a nested cc-ci-run finds both).
+// A cc-ci-run in the run command hands them on to its job
+// (ccci.SweepRunVars).
 const (
-	VarAbraDir     = "ABRA_DIR"          // a fresh directory holding recipes/<recipe>
-	VarRecipe      = "CCCI_RECIPE"       // the recipe's name
-	VarVersion     = "CCCI_VERSION"      // the tag under test
-	VarFromVersion = "CCCI_FROM_VERSION" // the upgrade base, "" if none
-	VarCommit      = "CCCI_COMMIT"       // the tag's commit, checked out
+	VarAbraDir     = ccci.VarAbraDir     // a fresh directory holding recipes/<recipe>
+	VarRecipe      = ccci.VarRecipe      // the recipe's name
+	VarVersion     = ccci.VarVersion     // the tag under test
+	VarFromVersion = ccci.VarFromVersion // the upgrade base, "" if none
+	VarCommit      = ccci.VarCommit      // the tag's commit, checked out
 )
 
 // recordTimeout bounds the state writes made after an interrupt.

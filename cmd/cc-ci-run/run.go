@@ -151,8 +151,14 @@ func (o *options) exec(ctx context.Context, cfg *ccci.Config, e *env.Env, stderr
 	)
 	lockdir := cfg.Sweep.Lockdir
 	if ccci.InheritedRunLock(lockdir, os.Getenv) {
-		// The sweep holds the lock for us; pass it on to nested cc-ci-runs.
-		extra = append(extra, ccci.RunLockFDEnv+"="+os.Getenv(ccci.RunLockFDEnv))
+		// The sweep holds the lock for us. Its run variables (ABRA_DIR,
+		// CCCI_VERSION, ..., the lock descriptor for nested cc-ci-runs) go
+		// on to the job whatever [env] pass says.
+		for _, name := range ccci.SweepRunVars() {
+			if v, ok := os.LookupEnv(name); ok {
+				extra = append(extra, name+"="+v)
+			}
+		}
 	} else {
 		say := func(msg string) { fmt.Fprintln(stderr, "cc-ci-run: "+msg) }
 		var err error
