@@ -24,8 +24,8 @@ const (
 const runDirLayout = "20060102T150405Z"
 
 // LastSweepFile is the name, inside the runs directory, of the last sweep's
-// summary (sweep.Summary as JSON), when the sweep writes one.
-const LastSweepFile = "last-sweep.json"
+// summary (sweep.Summary as JSON), written by every sweep.
+const LastSweepFile = sweep.SummaryFile
 
 // Run is one run directory of a recipe.
 type Run struct {

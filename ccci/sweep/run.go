@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -201,6 +202,9 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		s.Error = err.Error()
 	}
 	o.logger().Info("sweep finished", "status", s.Status)
+	if werr := WriteSummary(runsDir(cfg), s); werr != nil {
+		o.warn(werr) // the board then shows the previous sweep
+	}
 	if len(cfg.Notify) > 0 {
 		// After an interrupt or an early error too: the operator wants to
 		// hear about a sweep that tested nothing. A nil e (tools missing)
@@ -239,6 +243,22 @@ func lockdir(cfg *ccci.Sweep) string {
 		return "/run/cc-ci"
 	}
 	return cfg.Lockdir
+}
+
+// SummaryFile is the name, inside the runs directory, of the last sweep's
+// summary (Summary as JSON), which the status board shows in its header.
+const SummaryFile = "last-sweep.json"
+
+// WriteSummary writes s to <runs>/last-sweep.json atomically.
+func WriteSummary(runs string, s *Summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding sweep summary: %w", err)
+	}
+	if err := os.MkdirAll(runs, 0o755); err != nil {
+		return fmt.Errorf("writing sweep summary: %w", err)
+	}
+	return writeRunFile(filepath.Join(runs, SummaryFile), append(b, '\n'))
 }
 
 // runsDir is [sweep] runs, default "runs" next to the state file.

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -115,6 +116,14 @@ func TestRunPassPromotes(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(o.RunDir, LogFile)); err != nil {
 		t.Errorf("run log: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg.Sweep.State), "runs", SummaryFile))
+	if err != nil {
+		t.Fatalf("last sweep summary: %v", err)
+	}
+	var last Summary
+	if err := json.Unmarshal(b, &last); err != nil || last.Status != "ok" || len(last.Outcomes) != 1 || !last.Outcomes[0].Promoted {
+		t.Errorf("%s = %+v (%v), want the ok summary", SummaryFile, last, err)
 	}
 }
 
