@@ -9,15 +9,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
 // Files in a run directory: <runs>/<recipe>/<20060102T150405Z>-<tag>/.
 const (
-	resultFile = "result.json"
-	logFile    = "log"
+	resultFile = sweep.ResultFile
+	logFile    = sweep.LogFile
 )
 
 // runDirLayout is the time at the start of a run directory's name.
@@ -76,7 +75,7 @@ func ReadRuns(runsDir, recipe string, limit int) ([]Run, error) {
 	for i, name := range names {
 		dir := filepath.Join(parent, name)
 		runs[i] = Run{Name: name, Dir: dir}
-		res, err := readResult(filepath.Join(dir, resultFile))
+		res, err := sweep.ReadResult(dir)
 		if err != nil {
 			runs[i].Err = err
 			continue
@@ -86,45 +85,6 @@ func ReadRuns(runsDir, recipe string, limit int) ([]Run, error) {
 	return runs, nil
 }
 
-// resultJSON reads result.json with "duration" as a Go duration string
-// ("4m12s") or as nanoseconds.
-type resultJSON struct {
-	sweep.Result
-	Duration json.RawMessage `json:"duration"`
-}
-
-func readResult(path string) (*sweep.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading result %s: %w", path, err)
-	}
-	var r resultJSON
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("reading result %s: %w", path, err)
-	}
-	d, err := parseDuration(r.Duration)
-	if err != nil {
-		return nil, fmt.Errorf("reading result %s: duration: %w", path, err)
-	}
-	r.Result.Duration = sweep.Duration(d)
-	return &r.Result, nil
-}
-
-// parseDuration accepts "4m12s", 252000000000 or nothing.
-func parseDuration(raw json.RawMessage) (time.Duration, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return 0, nil
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return time.ParseDuration(s)
-	}
-	var ns int64
-	if err := json.Unmarshal(raw, &ns); err != nil {
-		return 0, fmt.Errorf("%s is neither a duration string nor nanoseconds", raw)
-	}
-	return time.Duration(ns), nil
-}
 
 // ReadLastSweep reads <runsDir>/last-sweep.json; (nil, nil) when there is none.
 func ReadLastSweep(runsDir string) (*sweep.Summary, error) {
