@@ -66,7 +66,10 @@ func exit(stderr io.Writer, err error) int {
 		return ccci.ExitOK
 	}
 	if !errors.Is(err, errReported) {
-		fmt.Fprintf(stderr, "cc-ci-sweep: %v\n", err)
+		// One prefixed line per line: a *env.MissingError names each tool.
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "cc-ci-sweep: "+line)
+		}
 	}
 	if errors.Is(err, ccci.ErrUsage) || errors.Is(err, errFlags) {
 		return ccci.ExitUsage
