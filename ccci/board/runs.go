@@ -85,7 +85,6 @@ func ReadRuns(runsDir, recipe string, limit int) ([]Run, error) {
 	return runs, nil
 }
 
-
 // ReadLastSweep reads <runsDir>/last-sweep.json; (nil, nil) when there is none.
 func ReadLastSweep(runsDir string) (*sweep.Summary, error) {
 	path := filepath.Join(runsDir, LastSweepFile)
