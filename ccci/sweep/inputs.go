@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -82,6 +83,8 @@ func readTags(ctx context.Context, r recipe.Recipe) ([]recipe.Tag, error) {
 		}
 		return tags, nil
 	case r.Repository != "":
+		ctx, cancel := context.WithTimeout(ctx, NetworkTimeout)
+		defer cancel()
 		return recipe.RemoteTags(ctx, r.Repository)
 	}
 	return nil, errNoSource
@@ -174,6 +177,11 @@ func PeelCanonical(ctx context.Context, in []Input, st *State) error {
 // syncJobs is how many clones Sync fetches at a time.
 const syncJobs = 4
 
+// NetworkTimeout bounds each remote operation of a sweep (one fetch, one
+// remote tag listing): a remote that accepts the connection and then
+// hangs must not hold the sweep until its unit's timeout.
+var NetworkTimeout = 2 * time.Minute
+
 // Sync fetches each local clone's tags and default branch from its
 // "origin" remote (recipe.Fetch), a few at a time, and calls report once
 // per clone with nil or an *InputError. report is called from one
@@ -189,7 +197,9 @@ func Sync(ctx context.Context, recipes []recipe.Recipe, report func(name string,
 			continue
 		}
 		g.Go(func() error {
-			err := recipe.Fetch(ctx, r.Dir)
+			fctx, cancel := context.WithTimeout(ctx, NetworkTimeout)
+			err := recipe.Fetch(fctx, r.Dir)
+			cancel()
 			if err != nil {
 				err = &InputError{Recipe: r.Name, Err: fmt.Errorf("fetching: %w", err)}
 			}

@@ -1,11 +1,14 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -105,6 +108,43 @@ func TestSync(t *testing.T) {
 	names, err := recipe.LocalTagNames(t.Context(), rs[0].Dir)
 	if err != nil || !strings.Contains(strings.Join(names, " "), "1.1.0+1") {
 		t.Errorf("after Sync, gitea tags = %v, %v, want 1.1.0+1 among them", names, err)
+	}
+}
+
+// TestSyncHungRemote: a remote that accepts the connection and never
+// answers costs a fetch NetworkTimeout, reported, not the whole sweep.
+func TestSyncHungRemote(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var held []net.Conn // accepted, never answered
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	clone := t.TempDir()
+	makeRepo(t, clone, "1.0.0+1")
+	git(t, clone, "remote", "add", "origin", "http://"+ln.Addr().String()+"/hung.git")
+	old := NetworkTimeout
+	NetworkTimeout = 300 * time.Millisecond
+	defer func() { NetworkTimeout = old }()
+
+	var got error // without the bound, Sync hangs until go test's -timeout
+	Sync(t.Context(), []recipe.Recipe{{Name: "hung", Dir: clone}}, func(_ string, err error) { got = err })
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("Sync reported %v, want a fetch error matching context.DeadlineExceeded", got)
 	}
 }
 
