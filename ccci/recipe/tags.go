@@ -45,13 +45,9 @@ func open(dir string) (*git.Repository, error) {
 // packed refs with go-git and never runs git, so it gives what
 // `git for-each-ref refs/tags` gives.
 func LocalTags(ctx context.Context, dir string) ([]Tag, error) {
-	r, err := open(dir)
+	r, refs, err := openTagRefs(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading tags of %s: %w", dir, err)
-	}
-	refs, err := tagRefs(ctx, r)
-	if err != nil {
-		return nil, fmt.Errorf("reading tags of %s: %w", dir, err)
+		return nil, err
 	}
 	objs, packed, done := objectReader(r)
 	defer done()
@@ -77,19 +73,27 @@ func LocalTags(ctx context.Context, dir string) ([]Tag, error) {
 // It reads only refs (loose and packed), no objects: the fast way to learn a
 // clone's versions.
 func LocalTagNames(ctx context.Context, dir string) ([]string, error) {
-	r, err := open(dir)
+	_, refs, err := openTagRefs(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading tags of %s: %w", dir, err)
-	}
-	refs, err := tagRefs(ctx, r)
-	if err != nil {
-		return nil, fmt.Errorf("reading tags of %s: %w", dir, err)
+		return nil, err
 	}
 	names := make([]string, len(refs))
 	for i, ref := range refs {
 		names[i] = tagName(ref)
 	}
 	return names, nil
+}
+
+// openTagRefs opens the repository at dir and lists its tag refs.
+func openTagRefs(ctx context.Context, dir string) (*git.Repository, []*plumbing.Reference, error) {
+	r, err := open(dir)
+	if err == nil {
+		var refs []*plumbing.Reference
+		if refs, err = tagRefs(ctx, r); err == nil {
+			return r, refs, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("reading tags of %s: %w", dir, err)
 }
 
 // tagRefs returns refs/tags/*, symbolic refs resolved (dangling ones left
