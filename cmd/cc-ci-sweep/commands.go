@@ -242,10 +242,18 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	st, err := sweep.ReadState(cfg.Sweep.State)
+	if err != nil {
+		return err
+	}
+	prev, _ := st.Canonical(name)
 	if err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, short(commit))
+	if old, err := recipe.Parse(prev); err == nil && recipe.Compare(v, old) < 0 {
+		fmt.Fprintf(stderr, "cc-ci-sweep: note: %s %s is older than the canonical version it replaces, %s\n", name, version, prev)
+	}
 	return nil
 }
 
