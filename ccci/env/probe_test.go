@@ -91,7 +91,7 @@ func TestProbeTimeoutKillsGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.ProbeTimeout = 500 * time.Millisecond
+	e.ProbeTimeout = 2 * time.Second
 	st := e.Probe(context.Background())[0]
 	if st.OK || !errors.Is(st.Err, context.DeadlineExceeded) {
 		t.Fatalf("Probe of a hanging tool = %+v, want a deadline error", st)

@@ -111,7 +111,7 @@ func TestNotifyTimeoutKillsGroup(t *testing.T) {
 	dir := t.TempDir()
 	pidfile := filepath.Join(dir, "pid")
 	hook := writeScript(t, dir, "hang", "sleep 1000 &\necho $! > "+pidfile+"\nsleep 1000\n")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := Notify(ctx, nil, []string{hook}, notifySummary())
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -193,7 +194,8 @@ func TestRunFailureDoesNotStopOthers(t *testing.T) {
 // group is stopped, recorded interrupted, nothing promoted.
 func TestRunInterrupted(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}, "zzz": {"1.0.0+1"}},
-		`echo $$ > "$PIDFILE"; sleep 1000`)
+		// Written aside and renamed: the test must never read a half-written PID.
+		`echo $$ > "$PIDFILE.new" && mv "$PIDFILE.new" "$PIDFILE"; sleep 1000`)
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	cfg.Env.Tools = append(cfg.Env.Tools, "sleep")
 	cfg.Env.Vars = map[string]string{"PIDFILE": pidfile}
@@ -240,6 +242,9 @@ func rtGone(t *testing.T, file string) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+		t.Fatalf("%s holds no PID: %q", file, b)
 	}
 	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
 	if err == nil && !strings.Contains(string(stat), ") Z ") {
