@@ -119,8 +119,10 @@ func AcquireRunActive(ctx context.Context, lockdir string, wait time.Duration, s
 	l, err := TryLock(path, false)
 	var locked *LockedError
 	if errors.As(err, &locked) {
-		say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
+		// Set up the wait (ctx.Done) before announcing it: a caller whose
+		// ctx catches signals only once waited on is then ready for them.
 		wctx, cancel := context.WithTimeout(ctx, wait)
+		say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
 		l, err = WaitLock(wctx, path, false, 0)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
