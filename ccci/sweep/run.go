@@ -218,6 +218,13 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 
 // sweepIn plans and runs, filling s.Outcomes.
 func sweepIn(ctx context.Context, o *RunOptions, e *env.Env, s *Summary) error {
+	if len(o.Config.Sweep.Run) == 0 {
+		file := o.Config.File
+		if file == "" {
+			file = "built-in config"
+		}
+		return configError{file + ": sweep.run is not set: name the recipe test command"}
+	}
 	in, ds, err := Prepare(ctx, o)
 	if err == nil {
 		err = PeelRuns(ctx, in, ds)
@@ -229,6 +236,12 @@ func sweepIn(ctx context.Context, o *RunOptions, e *env.Env, s *Summary) error {
 		host: newHostLock(lockdir(&o.Config.Sweep), o.now().Add(o.deferFor()), o.Poll)}
 	return sw.runAll(ctx, ds)
 }
+
+// configError is a config that cannot run a sweep (exit 2).
+type configError struct{ msg string }
+
+func (e configError) Error() string        { return e.msg }
+func (e configError) Is(target error) bool { return target == ccci.ErrConfig }
 
 // usageError is a caller's mistake: it prints as its message alone and
 // matches ccci.ErrUsage (exit 2).

@@ -427,3 +427,20 @@ func BenchmarkRunOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(recipes)), "ms/run")
 }
+
+// TestRunNoCommand: a config without [sweep] run is an error before
+// anything runs (exit 2), not a sweep of recipes that all "could not start".
+func TestRunNoCommand(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, "exit 0")
+	cfg.Sweep.Run = nil
+	s, err := Run(context.Background(), RunOptions{Config: cfg})
+	if code := ccci.ExitCode(err); code != ccci.ExitUsage || !strings.Contains(fmt.Sprint(err), "sweep.run is not set") {
+		t.Fatalf("Run without a command = %v (exit %d), want sweep.run is not set, exit 2", err, code)
+	}
+	if s == nil || s.Status != "error" || len(s.Outcomes) != 0 {
+		t.Errorf("summary = %+v, want status error and no outcomes", s)
+	}
+	if _, err := os.Stat(cfg.Sweep.State); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state file written: %v", err)
+	}
+}
