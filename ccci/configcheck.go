@@ -3,7 +3,6 @@ package ccci
 import (
 	"errors"
 	"fmt"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci/env"
 	"github.com/BurntSushi/toml"
-	version "github.com/hashicorp/go-version"
 )
 
 // recipeName is the rule recipe names follow before they touch a path;
@@ -27,79 +25,24 @@ func (d *decoder) validate(c *Config) {
 	if _, ok := d.raw["env"]; !ok {
 		c.Env = DefaultSpec()
 	} else {
-		d.checkEnvPath(c.Env.Path)
-		d.checkTools(c.Env.Tools)
-		d.checkPass(c.Env.Pass)
-		d.checkVars(c.Env.Vars)
-		d.checkRequire(c.Env.Tools, c.Env.Require, c.Env.VersionFlags)
-		if len(d.problems) == 0 {
-			if err := env.Validate(c.Env); err != nil { // the env package's own rules
-				d.add(specKey(err), err)
-			}
-		}
+		d.checkEnv(c.Env)
 	}
 	d.checkSweep(&c.Sweep)
 }
 
-func (d *decoder) checkEnvPath(dirs []string) {
-	key := toml.Key{"env", "path"}
-	if len(dirs) == 0 {
-		d.add(toml.Key{"env"}, errors.New("env.path: missing: declare the directories tools are found in"))
+// checkEnv applies the env package's rules (env.Validate), each problem
+// at the line of the key it names.
+func (d *decoder) checkEnv(spec env.Spec) {
+	err := env.Validate(spec)
+	if err == nil {
+		return
 	}
-	for _, dir := range dirs {
-		if !filepath.IsAbs(dir) {
-			d.add(key, fmt.Errorf("env.path: %q is not an absolute directory", dir))
-		}
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
 	}
-}
-
-func (d *decoder) checkTools(tools []string) {
-	for i, t := range tools {
-		switch {
-		case t == "" || strings.ContainsRune(t, '/'):
-			d.add(toml.Key{"env", "tools"}, fmt.Errorf("env.tools: %q is not a command name", t))
-		case slices.Contains(tools[:i], t):
-			d.add(toml.Key{"env", "tools"}, fmt.Errorf("env.tools: %q is listed twice", t))
-		}
-	}
-}
-
-func (d *decoder) checkPass(pass []string) {
-	for _, p := range pass {
-		if _, err := path.Match(p, ""); err != nil || p == "" || strings.ContainsRune(p, '=') {
-			d.add(toml.Key{"env", "pass"}, fmt.Errorf("env.pass: %q is not a variable name or glob", p))
-		}
-	}
-}
-
-func (d *decoder) checkVars(vars map[string]string) {
-	for _, name := range sortedKeys(vars) {
-		key := toml.Key{"env", "vars", name}
-		switch {
-		case name == "" || strings.ContainsAny(name, "= \t\n"):
-			d.add(key, fmt.Errorf("env.vars: %q is not a variable name", name))
-		case name == "PATH":
-			d.add(key, errors.New("env.vars.PATH: PATH is made from env.path"))
-		}
-	}
-}
-
-// checkRequire checks that constraints and version flags name declared
-// tools and that the constraints parse.
-func (d *decoder) checkRequire(tools []string, require, flags map[string]string) {
-	for _, tool := range sortedKeys(require) {
-		key := toml.Key{"env", "require", tool}
-		if !slices.Contains(tools, tool) {
-			d.add(key, fmt.Errorf("env.require: %q is not in env.tools", tool))
-		} else if _, err := version.NewConstraint(require[tool]); err != nil {
-			d.add(key, fmt.Errorf("env.require.%s: %q is not a version constraint", tool, require[tool]))
-		}
-	}
-	for _, tool := range sortedKeys(flags) {
-		if !slices.Contains(tools, tool) {
-			d.add(toml.Key{"env", "version_flags", tool},
-				fmt.Errorf("env.version_flags: %q is not in env.tools", tool))
-		}
+	for _, e := range errs {
+		d.add(specKey(e), e)
 	}
 }
 

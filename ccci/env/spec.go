@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -49,50 +50,53 @@ func (e *SpecError) Error() string {
 //     version flags are not empty (NoProbe, "-", skips a tool, which then
 //     cannot have a Require).
 //
-// It returns the first problem found, as a *SpecError. Resolve calls it.
+// Every problem is a *SpecError; several come back joined (errors.Join),
+// so a config loader can put each at its own file:line. Resolve calls it.
 func Validate(spec Spec) error {
-	for _, check := range []func(Spec) error{validatePath, validateTools, validateVars, validatePass, validateToolMaps} {
-		if err := check(spec); err != nil {
-			return err
-		}
-	}
-	return nil
+	var v validator
+	v.path(spec)
+	v.tools(spec)
+	v.vars(spec)
+	v.pass(spec)
+	v.toolMaps(spec)
+	return errors.Join(v.errs...)
 }
 
-func validatePath(spec Spec) error {
+// validator collects a Spec's problems.
+type validator struct{ errs []error }
+
+func (v *validator) add(key, value, reason string) {
+	v.errs = append(v.errs, &SpecError{Key: key, Value: value, Reason: reason})
+}
+
+func (v *validator) path(spec Spec) {
 	if len(spec.Path) == 0 {
-		return &SpecError{Key: "path", Reason: "no directories declared"}
+		v.add("path", "", "no directories declared")
 	}
 	for i, dir := range spec.Path {
-		reason := ""
 		switch {
 		case dir == "":
-			reason = "empty directory"
+			v.add(indexKey("path", i), dir, "empty directory")
 		case !filepath.IsAbs(dir):
-			reason = "directory is not absolute"
+			v.add(indexKey("path", i), dir, "directory is not absolute")
 		case strings.ContainsAny(dir, "\x00\n:"):
-			reason = "directory contains NUL, newline or ':'"
+			v.add(indexKey("path", i), dir, "directory contains NUL, newline or ':'")
 		case slices.Contains(spec.Path[:i], dir):
-			reason = "directory listed twice"
-		}
-		if reason != "" {
-			return &SpecError{Key: indexKey("path", i), Value: dir, Reason: reason}
+			v.add(indexKey("path", i), dir, "directory listed twice")
 		}
 	}
-	return nil
 }
 
-func validateTools(spec Spec) error {
+func (v *validator) tools(spec Spec) {
 	for i, tool := range spec.Tools {
 		reason := toolNameProblem(tool)
 		if reason == "" && slices.Contains(spec.Tools[:i], tool) {
 			reason = "tool listed twice"
 		}
 		if reason != "" {
-			return &SpecError{Key: indexKey("tools", i), Value: tool, Reason: reason}
+			v.add(indexKey("tools", i), tool, reason)
 		}
 	}
-	return nil
 }
 
 // toolNameProblem says what is wrong with a tool name, or "".
@@ -110,66 +114,56 @@ func toolNameProblem(tool string) string {
 	return ""
 }
 
-func validateVars(spec Spec) error {
+func (v *validator) vars(spec Spec) {
 	for _, name := range sortedKeys(spec.Vars) {
 		key := "vars." + name
 		switch {
 		case name == "PATH":
-			return &SpecError{Key: key, Value: spec.Vars[name], Reason: "PATH is built from env.path and cannot be declared"}
+			v.add(key, spec.Vars[name], "PATH is built from env.path and cannot be declared")
 		case !isShellName(name):
-			return &SpecError{Key: key, Value: name, Reason: "not a variable name ([A-Za-z_][A-Za-z0-9_]*)"}
+			v.add(key, name, "not a variable name ([A-Za-z_][A-Za-z0-9_]*)")
 		case strings.ContainsRune(spec.Vars[name], 0):
-			return &SpecError{Key: key, Value: spec.Vars[name], Reason: "value contains NUL"}
+			v.add(key, spec.Vars[name], "value contains NUL")
 		}
 	}
-	return nil
 }
 
-func validatePass(spec Spec) error {
+func (v *validator) pass(spec Spec) {
 	for i, glob := range spec.Pass {
 		if glob == "" || strings.ContainsAny(glob, "=\x00") {
-			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "not a variable name or glob"}
+			v.add(indexKey("pass", i), glob, "not a variable name or glob")
+			continue
 		}
 		match, err := path.Match(glob, "PATH")
-		if err != nil {
-			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "malformed glob"}
-		}
-		if match {
-			return &SpecError{Key: indexKey("pass", i), Value: glob, Reason: "matches PATH, which is built from env.path and cannot be passed"}
+		switch {
+		case err != nil:
+			v.add(indexKey("pass", i), glob, "malformed glob")
+		case match:
+			v.add(indexKey("pass", i), glob, "matches PATH, which is built from env.path and cannot be passed")
 		}
 	}
-	return nil
 }
 
-func validateToolMaps(spec Spec) error {
-	declared := make(map[string]bool, len(spec.Tools))
-	for _, tool := range spec.Tools {
-		declared[tool] = true
-	}
+func (v *validator) toolMaps(spec Spec) {
 	for _, tool := range sortedKeys(spec.Require) {
 		key := "require." + tool
-		if !declared[tool] {
-			return &SpecError{Key: key, Value: spec.Require[tool], Reason: "tool not in env.tools"}
-		}
-		if _, err := version.NewConstraint(spec.Require[tool]); err != nil {
-			return &SpecError{Key: key, Value: spec.Require[tool], Reason: "malformed version constraint"}
+		if !slices.Contains(spec.Tools, tool) {
+			v.add(key, spec.Require[tool], "tool not in env.tools")
+		} else if _, err := version.NewConstraint(spec.Require[tool]); err != nil {
+			v.add(key, spec.Require[tool], "malformed version constraint")
 		}
 	}
 	for _, tool := range sortedKeys(spec.VersionFlags) {
-		flag, reason := spec.VersionFlags[tool], ""
+		flag := spec.VersionFlags[tool]
 		switch {
-		case !declared[tool]:
-			reason = "tool not in env.tools"
+		case !slices.Contains(spec.Tools, tool):
+			v.add("version_flags."+tool, flag, "tool not in env.tools")
 		case strings.TrimSpace(flag) == "":
-			reason = `empty version flag (write "-" to not probe the tool)`
+			v.add("version_flags."+tool, flag, `empty version flag (write "-" to not probe the tool)`)
 		case flag == NoProbe && spec.Require[tool] != "":
-			reason = "a tool that is not probed cannot have a version requirement"
-		}
-		if reason != "" {
-			return &SpecError{Key: "version_flags." + tool, Value: flag, Reason: reason}
+			v.add("version_flags."+tool, flag, "a tool that is not probed cannot have a version requirement")
 		}
 	}
-	return nil
 }
 
 // isShellName reports whether s is a POSIX shell variable name.
