@@ -68,17 +68,14 @@ func (o Options) Unknown(in []Input) []string {
 // planOne decides for one recipe; rec may be nil.
 func planOne(inp Input, rec *Record, opts Options) Decision {
 	d := Decision{Recipe: inp.Recipe.Name}
-	names := make([]string, len(inp.Tags))
-	for i, t := range inp.Tags {
-		names[i] = t.Name
-	}
+	names := recipe.TagNames(inp.Tags)
 	rels, left := recipe.Releases(names)
-	latest, ok := recipe.Latest(names)
-	if !ok || len(rels) == 0 {
+	if len(rels) == 0 {
 		d.Action, d.Reason = ActionSkip, NeverReleased
 		d.Detail = fmt.Sprintf("no release tags among %d tags%s", len(names), leftOut(left))
 		return d
 	}
+	latest := rels[len(rels)-1] // Releases sorts ascending
 	d.To = latest.String()
 	d.Commit = tagCommit(inp.Tags, d.To)
 	decide(&d, latest, rels, inp.Tags, rec, opts)
@@ -205,19 +202,15 @@ func leftOut(left []*recipe.TagError) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// newestBelow is the newest release strictly older than v, or "".
+// newestBelow is the newest release strictly older than v, or "";
+// rels is ascending, as Releases returns it.
 func newestBelow(rels []recipe.Version, v recipe.Version) string {
-	var older []recipe.Version
-	for _, r := range rels {
-		if recipe.Compare(r, v) < 0 {
-			older = append(older, r)
+	for i := len(rels) - 1; i >= 0; i-- {
+		if recipe.Compare(rels[i], v) < 0 {
+			return rels[i].String()
 		}
 	}
-	if len(older) == 0 {
-		return ""
-	}
-	recipe.Sort(older)
-	return older[len(older)-1].String()
+	return ""
 }
 
 // hasTag reports whether rels holds the tag name exactly.

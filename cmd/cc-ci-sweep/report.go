@@ -99,11 +99,7 @@ func latestTags(ctx context.Context, recipes []recipe.Recipe, jobs int, warn fun
 	inputs, errs := sweep.ReadInputs(ctx, recipes, max(jobs, 4))
 	latest := map[string]string{}
 	for _, in := range inputs {
-		names := make([]string, len(in.Tags))
-		for i, t := range in.Tags {
-			names[i] = t.Name
-		}
-		if v, ok := recipe.Latest(names); ok {
+		if v, ok := recipe.Latest(recipe.TagNames(in.Tags)); ok {
 			latest[in.Recipe.Name] = v.String()
 		}
 	}

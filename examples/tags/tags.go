@@ -92,9 +92,8 @@ func readLines(r io.Reader) ([]string, error) {
 func write(w io.Writer, g group) {
 	fmt.Fprintf(w, "# %s\n", g.title)
 	releases, skipped := recipe.Releases(g.tags)
-	latest, ok := recipe.Latest(g.tags)
-	for _, v := range releases {
-		if ok && v == latest {
+	for i, v := range releases {
+		if i == len(releases)-1 { // Releases sorts ascending: the last is the latest
 			fmt.Fprintf(w, "* %s (latest)\n", v)
 			continue
 		}
