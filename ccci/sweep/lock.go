@@ -16,9 +16,6 @@ import (
 // another sweep holds it, the error wraps ccci.ErrLocked (exit 75) and
 // names that sweep's PID when the file tells it.
 func lockSweep(lockdir string) (*ccci.Lock, error) {
-	if err := os.MkdirAll(lockdir, 0o755); err != nil {
-		return nil, fmt.Errorf("making lock directory %s: %w", lockdir, err)
-	}
 	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
 	if errors.Is(err, ccci.ErrLocked) {
 		return nil, fmt.Errorf("another sweep is running: %w", err)

@@ -35,7 +35,7 @@ type RunOptions struct {
 	Now    func() time.Time    // nil = time.Now
 
 	Logger   *slog.Logger                   // nil = discard
-	Progress func(Event)                    // called as each run starts and ends; nil = none
+	Progress func(Event)                    // called as each run starts and ends, one call at a time; nil = none
 	Warn     func(error)                    // enrolment, tag and sync problems that do not stop the sweep
 	Fetched  func(recipe string, err error) // each -sync fetch as it ends; nil = errors to Warn
 
@@ -137,6 +137,11 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 	st, err := ReadState(o.Config.Sweep.State)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Peel each canonical tag, so a tag moved since it passed plans as
+	// retagged; a recipe whose tag cannot be peeled is planned without.
+	if err := PeelCanonical(ctx, in, st); err != nil {
+		o.warn(err)
 	}
 	return in, Plan(in, st, o.Plan), nil
 }
@@ -290,6 +295,8 @@ type sweeper struct {
 	sum    *Summary
 	host   *hostLock
 
+	progressMu sync.Mutex // serialises o.Progress
+
 	mu      sync.Mutex
 	stopped error // ErrDeferred or ctx error: start nothing more
 	started int   // runs started so far, for Event.Index
@@ -356,8 +363,11 @@ func (sw *sweeper) stoppedErr() error {
 	return sw.stopped
 }
 
+// progress reports ev; concurrent runs report one at a time.
 func (sw *sweeper) progress(ev Event) {
 	if sw.o.Progress != nil {
+		sw.progressMu.Lock()
+		defer sw.progressMu.Unlock()
 		sw.o.Progress(ev)
 	}
 }

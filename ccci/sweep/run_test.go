@@ -16,6 +16,7 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
 // rtGit runs git in dir with a fixed identity.
@@ -442,5 +443,31 @@ func TestRunNoCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.Sweep.State); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state file written: %v", err)
+	}
+}
+
+// TestPrepareSeesMovedCanonicalTag: a canonical tag moved to another commit
+// since it passed is planned as retagged by the real sweep's Prepare, not
+// called up to date.
+func TestPrepareSeesMovedCanonicalTag(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1", "1.1.0+1"}}, "exit 0")
+	dir := filepath.Join(cfg.Sweep.Recipes, "app")
+	passed := rtGit(t, dir, "rev-parse", "1.1.0+1^{commit}")
+	v, err := recipe.Parse("1.1.0+1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Promote(context.Background(), cfg.Sweep.State, "app", v, passed, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, ds, err := Prepare(context.Background(), &RunOptions{Config: cfg})
+	if err != nil || len(ds) != 1 || ds[0].Reason != UpToDate {
+		t.Fatalf("Prepare before the move = %+v, %v; want app up-to-date", ds, err)
+	}
+	rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "sneaky")
+	rtGit(t, dir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
+	_, ds, err = Prepare(context.Background(), &RunOptions{Config: cfg})
+	if err != nil || len(ds) != 1 || ds[0].Reason != Retagged || ds[0].Action != ActionRun {
+		t.Errorf("Prepare after the tag moved = %+v, %v; want app run, retagged", ds, err)
 	}
 }

@@ -121,9 +121,6 @@ func (sw *sweeper) execute(ctx context.Context, d Decision, lockf *os.File) (*Re
 // It returns the verdict, the exit status (-1 if none) and a note.
 func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) (Verdict, int, string) {
 	cfg := &sw.o.Config.Sweep
-	if len(cfg.Run) == 0 {
-		return Error, -1, "no [sweep] run command configured"
-	}
 	abra, err := os.MkdirTemp("", "cc-ci-abra-")
 	if err != nil {
 		return Error, -1, err.Error()
