@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,30 +109,12 @@ func TestNotifyFailures(t *testing.T) {
 func TestNotifyTimeoutKillsGroup(t *testing.T) {
 	dir := t.TempDir()
 	pidfile := filepath.Join(dir, "pid")
-	hook := writeScript(t, dir, "hang", "sleep 1000 &\necho $! > "+pidfile+"\nsleep 1000\n")
+	hook := writeScript(t, dir, "hang", "sleep 1000 &\necho $! > "+pidfile+".new && mv "+pidfile+".new "+pidfile+"\nsleep 1000\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := Notify(ctx, nil, []string{hook}, notifySummary())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Notify(hang) = %v, want context.DeadlineExceeded", err)
 	}
-	b, err := os.ReadFile(pidfile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	waitGone(t, pid)
-}
-
-// waitGone fails unless pid has exited (gone, or a zombie nobody reaped).
-func waitGone(t *testing.T, pid int) {
-	t.Helper()
-	for range 100 {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || strings.Contains(string(stat), ") Z ") {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Errorf("process %d of the notify command's group is still running", pid)
+	rtGone(t, pidfile)
 }

@@ -237,20 +237,27 @@ func TestRunInterrupted(t *testing.T) {
 	rtGone(t, pidfile)
 }
 
-// rtGone checks that the PID in file is no longer a live process.
+// rtGone fails unless the PID in file has exited (gone, or a zombie
+// nobody reaped), allowing the kernel a moment to finish a SIGKILL. A file
+// without a PID fails: it would otherwise prove nothing.
 func rtGone(t *testing.T, file string) {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
 		t.Fatalf("%s holds no PID: %q", file, b)
 	}
-	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
-	if err == nil && !strings.Contains(string(stat), ") Z ") {
-		t.Errorf("process %s survived: %s", strings.TrimSpace(string(b)), stat)
+	for range 100 {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
+	t.Errorf("process %d survived", pid)
 }
 
 // TestRunDeferred: a CI job holds the run-active lock (shared) past the

@@ -309,13 +309,26 @@ func TestUpdateStateProcesses(t *testing.T) {
 // order, so the records of a killed one are a prefix).
 func TestUpdateStateKilled(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "canonical.json")
+	midway := 0 // kills that landed between a writer's first and last update
 	for k := range 8 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestStateHelperProcess$")
 		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|k%d|1000", helperEnv, path, k))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+k*7) * time.Millisecond)
+		// Kill only once the writer is writing: a kill before its first
+		// update would test nothing.
+		for i := 0; ; i++ {
+			if st, err := ReadState(path); err == nil && st.Record(fmt.Sprintf("k%d-0", k)) != nil {
+				break
+			}
+			if i == 1000 {
+				cmd.Process.Kill()
+				t.Fatalf("writer %d made no update in 10s", k)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(k*7) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
 		st, err := ReadState(path)
@@ -327,12 +340,18 @@ func TestUpdateStateKilled(t *testing.T) {
 			n++
 		}
 		t.Logf("writer %d killed after %d updates", k, n)
+		if n < 1000 {
+			midway++
+		}
 		for name := range st.Recipes {
 			var kk, i int
 			if _, err := fmt.Sscanf(name, "k%d-%d", &kk, &i); err != nil || kk == k && i >= n {
 				t.Errorf("after kill %d: record %s is not part of a prefix of %d updates", k, name, n)
 			}
 		}
+	}
+	if midway == 0 {
+		t.Errorf("every writer finished before its kill: no kill landed mid-update")
 	}
 }
 

@@ -60,6 +60,15 @@ func TestCrashSafety(t *testing.T) {
 	}
 	// How far the killed sweeps got: recipes promoted -> iterations.
 	t.Logf("a whole sweep took %s; promoted when killed: %v", full, promotedAfter)
+	midway := 0 // kills between the first promotion and the last
+	for n, count := range promotedAfter {
+		if n > 0 && n < len(c.names) {
+			midway += count
+		}
+	}
+	if !testing.Short() && midway == 0 {
+		t.Errorf("no kill landed between promotions: the loop proved nothing about a sweep killed midway")
+	}
 }
 
 type crashFixture struct {
