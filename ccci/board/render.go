@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"strings"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/sweep"
@@ -76,29 +75,10 @@ func newIndexPage(in *Input, rs []*row) *indexPage {
 		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
 			p.SweepTook = s.Finished.Sub(s.Started).Round(time.Second).String()
 		}
-		p.SweepCounts = outcomeCounts(s.Outcomes)
+		p.SweepCounts = sweep.CountVerdicts(s.Outcomes)
 		p.FingerprintChanged = s.Fingerprint != "" && in.Fingerprint != "" && s.Fingerprint != in.Fingerprint
 	}
 	return p
-}
-
-// outcomeCounts says "2 pass, 1 fail, 5 skipped" in a fixed verdict order.
-func outcomeCounts(os []sweep.Outcome) string {
-	n := map[sweep.Verdict]int{}
-	for _, o := range os {
-		v := o.Verdict
-		if v == "" {
-			v = sweep.Skipped
-		}
-		n[v]++
-	}
-	var parts []string
-	for _, v := range []sweep.Verdict{sweep.Pass, sweep.Fail, sweep.Timeout, sweep.Error, sweep.Interrupted, sweep.Deferred, sweep.Skipped} {
-		if n[v] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // recipePage is what recipe/<name>.html shows.

@@ -55,3 +55,10 @@ func ExamplePromote() {
 	// Output:
 	// {"version":"3.6.0+1.24.2","commit":"4f0c5e3a9b1d2c7e8f6a0b1c2d3e4f5a6b7c8d9e","status":"pass","ts":"2026-11-21T02:04:12Z"}
 }
+
+func ExampleCountVerdicts() {
+	fmt.Println(sweep.CountVerdicts([]sweep.Outcome{
+		{Verdict: sweep.Pass}, {Verdict: sweep.Fail}, {Verdict: sweep.Pass}, {},
+	}))
+	// Output: 2 pass, 1 fail, 1 skipped
+}

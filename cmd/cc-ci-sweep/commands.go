@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -35,29 +33,8 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return writeJSON(stdout, ds)
 	}
-	printPlan(stdout, ds)
+	sweep.PrintPlan(stdout, ds)
 	return nil
-}
-
-// printPlan is the plan as a table.
-func printPlan(w io.Writer, ds []sweep.Decision) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RECIPE\tACTION\tREASON\tFROM\tTO\tDETAIL")
-	for _, d := range ds {
-		detail := d.Detail
-		if d.Warning {
-			detail = "WARNING: " + detail
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Recipe, d.Action, d.Reason, dash(d.From), dash(d.To), detail)
-	}
-	tw.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // cmdRun is one sweep.
@@ -77,7 +54,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	o.Jobs, o.Defer = *jobs, *deferFor
-	o.Progress = func(ev sweep.Event) { fmt.Fprintln(stderr, progressLine(ev)) }
+	o.Progress = func(ev sweep.Event) { fmt.Fprintln(stderr, sweep.ProgressLine(ev)) }
 	s, err := sweep.Run(ctx, o)
 	if s == nil {
 		return err
@@ -87,71 +64,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "warning: %v\n", jerr)
 		}
 	}
-	printSummary(stderr, s)
+	sweep.PrintSummary(stderr, s)
 	if *p.json {
 		if jerr := writeJSON(stdout, s); jerr != nil && err == nil {
 			err = jerr
 		}
 	}
 	return err
-}
-
-// progressLine is "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ..." as a run
-// starts, and the same with its outcome as it ends.
-func progressLine(ev sweep.Event) string {
-	o := ev.Outcome
-	line := fmt.Sprintf("[%d/%d] %s %s -> %s ...", ev.Index, ev.Total, o.Recipe, dash(o.From), o.To)
-	if ev.Waiting {
-		return line + " waiting for CI jobs to end (defer at " + ev.Until.UTC().Format("15:04:05Z") + ")"
-	}
-	if !ev.Done {
-		return line
-	}
-	return line + " " + outcomeText(o) + " (" + since(time.Duration(o.Duration)) + ")"
-}
-
-// outcomeText is "pass, promoted", "pass, not promoted: why", "fail", ...
-func outcomeText(o sweep.Outcome) string {
-	switch {
-	case o.Verdict == sweep.Pass && o.Promoted:
-		return "pass, promoted"
-	case o.Verdict == sweep.Pass:
-		return "pass, " + o.Note
-	case o.Verdict == sweep.Skipped:
-		return "skip, " + string(o.Reason)
-	case o.RunDir != "":
-		return string(o.Verdict) + ", log " + o.RunDir + "/" + sweep.LogFile
-	case o.Note != "":
-		return string(o.Verdict) + ", " + o.Note
-	}
-	return string(o.Verdict)
-}
-
-// printSummary ends the sweep's stderr: skips and not-started recipes
-// (the runs had their lines already), counts, status.
-func printSummary(w io.Writer, s *sweep.Summary) {
-	counts := map[sweep.Verdict]int{}
-	promoted := 0
-	for _, o := range s.Outcomes {
-		counts[o.Verdict]++
-		if o.Promoted {
-			promoted++
-		}
-		if o.Verdict == sweep.Skipped || o.Verdict == sweep.Deferred || o.RunDir == "" && o.Verdict == sweep.Interrupted {
-			fmt.Fprintf(w, "  %s %s: %s\n", o.Recipe, outcomeText(o), o.Detail)
-		}
-	}
-	var parts []string
-	for _, v := range []sweep.Verdict{sweep.Pass, sweep.Fail, sweep.Timeout, sweep.Error, sweep.Interrupted, sweep.Deferred, sweep.Skipped} {
-		if counts[v] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "nothing run")
-	}
-	fmt.Fprintf(w, "sweep %s: %s; %d promoted (%s)\n", s.Status, strings.Join(parts, ", "), promoted,
-		since(s.Finished.Sub(s.Started)))
 }
 
 func writeJUnit(path string, s *sweep.Summary) error {
@@ -190,38 +109,8 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, st)
 	}
-	printStatus(stdout, st)
+	sweep.PrintStatus(stdout, st)
 	return nil
-}
-
-func printStatus(w io.Writer, st *sweep.State) {
-	names := make([]string, 0, len(st.Recipes))
-	for name := range st.Recipes {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RECIPE\tCANONICAL\tCOMMIT\tSINCE\tLAST")
-	for _, name := range names {
-		r := st.Recipes[name]
-		since := "-"
-		if !r.TS.IsZero() {
-			since = r.TS.UTC().Format(time.RFC3339)
-		}
-		last := "-"
-		if r.Last != nil {
-			last = fmt.Sprintf("%s %s (%s)", r.Last.Verdict, r.Last.Version, time.Duration(r.Last.Duration))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, dash(r.Version), dash(short(r.Commit)), since, last)
-	}
-	tw.Flush()
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }
 
 // cmdPromote makes VERSION, a release tag of RECIPE, its canonical version.
@@ -250,7 +139,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, short(commit))
+	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, sweep.ShortCommit(commit))
 	if old, err := recipe.Parse(prev); err == nil && recipe.Compare(v, old) < 0 {
 		fmt.Fprintf(stderr, "cc-ci-sweep: note: %s %s is older than the canonical version it replaces, %s\n", name, version, prev)
 	}
