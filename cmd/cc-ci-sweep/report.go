@@ -33,7 +33,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exit(stderr, err)
 	}
 	if *html == "" || fs.NArg() > 0 {
-		return exit(stderr, fmt.Errorf("report: -html DIR is required and takes no arguments: %w", ccci.ErrUsage))
+		return exit(stderr, usagef("report: -html DIR is required and takes no arguments"))
 	}
 	cfg, err := loadConfig(*config)
 	if err != nil {
@@ -49,7 +49,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	in.Logs = *logs
 	if err := board.Generate(*html, *in); err != nil {
 		if errors.Is(err, board.ErrNotBoard) {
-			err = fmt.Errorf("%w (%w)", err, ccci.ErrUsage)
+			err = usageError{err}
 		}
 		return exit(stderr, err)
 	}
