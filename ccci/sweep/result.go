@@ -53,7 +53,7 @@ func WriteResult(dir string, r *Result) error {
 	if err != nil {
 		return fmt.Errorf("encoding result for %s: %w", r.Recipe, err)
 	}
-	return writeRunFile(filepath.Join(dir, ResultFile), append(b, '\n'))
+	return writeAtomic(filepath.Join(dir, ResultFile), append(b, '\n'))
 }
 
 // ReadResult reads dir/result.json.
@@ -70,11 +70,13 @@ func ReadResult(dir string) (*Result, error) {
 	return &r, nil
 }
 
-// writeRunFile replaces path with data: temp file in the same
-// directory, fsync, rename, fsync the directory.
-func writeRunFile(path string, data []byte) (err error) {
+// writeAtomic replaces path with data: temp file in the same directory,
+// fsync, rename, fsync the directory. A reader sees the old file or the
+// new one, never a part. The state file, result.json and the sweep
+// summary are all written this way.
+func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	f, err := os.CreateTemp(dir, tempPrefix(path))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -276,7 +276,7 @@ func WriteSummary(runs string, s *Summary) error {
 	if err := os.MkdirAll(runs, 0o755); err != nil {
 		return fmt.Errorf("writing sweep summary: %w", err)
 	}
-	return writeRunFile(filepath.Join(runs, SummaryFile), append(b, '\n'))
+	return writeAtomic(filepath.Join(runs, SummaryFile), append(b, '\n'))
 }
 
 // runsDir is [sweep] runs, default "runs" next to the state file.

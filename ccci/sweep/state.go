@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -147,8 +146,8 @@ func jsonError(b []byte, err error) error {
 }
 
 // UpdateState reads the state file, calls fn and writes the result, all
-// under an exclusive flock on path+".lock" (taken by polling until ctx
-// ends). The file is replaced atomically: a temporary file in the same
+// under an exclusive flock on path+".lock" (ccci.WaitLock, polling until
+// ctx ends). The file is replaced atomically: a temporary file in the same
 // directory is written, synced and renamed over it, and the directory is
 // synced. If the file does not parse, fn is not called and nothing is
 // written; if fn returns an error, nothing is written.
@@ -157,11 +156,11 @@ func UpdateState(ctx context.Context, path string, fn func(*State) error) error 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
-	unlock, err := lockFile(ctx, path+".lock")
+	lock, err := ccci.WaitLock(ctx, path+".lock", true, 10*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("locking state %s: %w", path, err)
 	}
-	defer unlock()
+	defer lock.Unlock()
 	removeStaleTemps(path)
 	st, err := ReadState(path)
 	if err != nil {
@@ -174,99 +173,29 @@ func UpdateState(ctx context.Context, path string, fn func(*State) error) error 
 	return writeState(path, st)
 }
 
-// lockFile takes an exclusive flock on path, polling until ctx ends. The
-// file is opened read-only (flock needs no more), so a lock file created
-// by another user (root running "cc-ci-sweep promote") still works.
-func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	fd := int(f.Fd())
-	wait := time.Millisecond
-	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { syscall.Flock(fd, syscall.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 50*time.Millisecond)
-	}
-}
-
-// tempPrefix starts the names of the temporary files writeState makes.
+// tempPrefix starts the names of the temporary files writeAtomic makes.
 func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
 
 // removeStaleTemps removes temporary files left by a writer killed before
 // its rename. Only writers holding the lock make them, so under the lock
 // every one is stale.
 func removeStaleTemps(path string) {
-	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), escapeGlob(tempPrefix(path))+"*"))
-	for _, m := range matches {
-		os.Remove(m)
+	dir, prefix := filepath.Dir(path), tempPrefix(path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
 	}
 }
 
-var globMeta = regexp.MustCompile(`[*?\[\\]`)
-
-func escapeGlob(s string) string { return globMeta.ReplaceAllString(s, `\$0`) }
-
 // writeState replaces path with st atomically.
-func writeState(path string, st *State) (err error) {
+func writeState(path string, st *State) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding state %s: %w", path, err)
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix(path))
-	if err != nil {
-		return fmt.Errorf("writing state %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("writing state %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing state %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing state %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing state %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("replacing state %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing state directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing state directory %s: %w", dir, err)
-	}
-	return nil
+	return writeAtomic(path, append(b, '\n'))
 }
 
 var hexCommit = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
