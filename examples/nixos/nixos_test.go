@@ -82,6 +82,13 @@ func TestSettings(t *testing.T) {
 	if diff := cmp.Diff(debian.Env.Tools, cfg.Env.Tools); diff != "" {
 		t.Errorf("tools: systemd/ccci.toml and settings.nix differ (-debian +nix):\n%s", diff)
 	}
+	// The sweep's settings must match too, but for the recipe clones'
+	// folder and the test command, which each host places where it keeps them.
+	dSweep, nSweep := debian.Sweep, cfg.Sweep
+	dSweep.Recipes, nSweep.Recipes, dSweep.Run, nSweep.Run = "", "", nil, nil
+	if diff := cmp.Diff(dSweep, nSweep); diff != "" {
+		t.Errorf("[sweep]: systemd/ccci.toml and settings.nix differ (-debian +nix):\n%s", diff)
+	}
 }
 
 // TestModuleBuildsBothBinaries checks the module's subPackages exist and
