@@ -22,7 +22,7 @@ func makeRuns(b *testing.B, dir string, n, runs int) []Recipe {
 		for j := range runs {
 			t := start.Add(time.Duration(j) * 24 * time.Hour)
 			to := fmt.Sprintf("1.%d.0+2.0", j)
-			rd := filepath.Join(dir, name, t.Format(runDirLayout)+"-"+to)
+			rd := filepath.Join(dir, name, t.Format(sweep.RunDirLayout)+"-"+to)
 			if err := os.MkdirAll(rd, 0o755); err != nil {
 				b.Fatal(err)
 			}

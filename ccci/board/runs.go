@@ -19,13 +19,6 @@ const (
 	logFile    = sweep.LogFile
 )
 
-// runDirLayout is the time at the start of a run directory's name.
-const runDirLayout = "20060102T150405Z"
-
-// LastSweepFile is the name, inside the runs directory, of the last sweep's
-// summary (sweep.Summary as JSON), written by every sweep.
-const LastSweepFile = sweep.SummaryFile
-
 // Run is one run directory of a recipe.
 type Run struct {
 	Name   string       // the directory's base name, <started>-<tag>
@@ -87,7 +80,7 @@ func ReadRuns(runsDir, recipe string, limit int) ([]Run, error) {
 
 // ReadLastSweep reads <runsDir>/last-sweep.json; (nil, nil) when there is none.
 func ReadLastSweep(runsDir string) (*sweep.Summary, error) {
-	path := filepath.Join(runsDir, LastSweepFile)
+	path := filepath.Join(runsDir, sweep.SummaryFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -147,7 +147,7 @@ func newRunView(name string, run Run) runView {
 // name, <20060102T150405Z>-<tag>[-N], for runs without a readable result.
 func fromRunName(name string) (time.Time, string) {
 	stamp, tag, ok := strings.Cut(name, "-")
-	t, err := time.Parse(runDirLayout, stamp)
+	t, err := time.Parse(sweep.RunDirLayout, stamp)
 	if !ok || err != nil {
 		return time.Time{}, ""
 	}
@@ -195,11 +195,7 @@ func status(w *row) string {
 
 // bad reports whether a verdict means the recipe needs a look.
 func bad(verdict string) bool {
-	switch sweep.Verdict(verdict) {
-	case sweep.Fail, sweep.Timeout, sweep.Error:
-		return true
-	}
-	return verdict == "unreadable"
+	return sweep.Verdict(verdict).Failed() || verdict == "unreadable"
 }
 
 // sweepNote says what the last sweep did with the recipe.
