@@ -75,7 +75,7 @@ func reportInput(ctx context.Context, cfg *ccci.Config, history int, stderr io.W
 		return nil, err
 	}
 	in := &board.Input{State: st, Runs: map[string][]board.Run{}}
-	in.Recipes = latestTags(ctx, recipes, cfg.Sweep.Jobs, warn)
+	in.Recipes = latestTags(ctx, recipes, warn)
 	for _, r := range in.Recipes {
 		runs, err := board.ReadRuns(cfg.Sweep.Runs, r.Name, history)
 		if err != nil {
@@ -95,8 +95,8 @@ func reportInput(ctx context.Context, cfg *ccci.Config, history int, stderr io.W
 }
 
 // latestTags reads each recipe's tags and picks its latest release.
-func latestTags(ctx context.Context, recipes []recipe.Recipe, jobs int, warn func(error)) []board.Recipe {
-	inputs, errs := sweep.ReadInputs(ctx, recipes, max(jobs, 4))
+func latestTags(ctx context.Context, recipes []recipe.Recipe, warn func(error)) []board.Recipe {
+	inputs, errs := sweep.ReadInputs(ctx, recipes, 0) // local reads: GOMAXPROCS at a time, as Prepare
 	latest := map[string]string{}
 	for _, in := range inputs {
 		if v, ok := recipe.Latest(recipe.TagNames(in.Tags)); ok {
