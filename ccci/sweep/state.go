@@ -221,24 +221,28 @@ func checkPromotion(name string, v recipe.Version, commit string) error {
 // "pass" and time now; the recipe's last result is kept. Call it only
 // after a passing run; "cc-ci-sweep promote" uses PromoteByHand.
 func Promote(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) error {
-	return promote(ctx, path, name, v, commit, StatusPass, now)
+	_, err := promote(ctx, path, name, v, commit, StatusPass, now)
+	return err
 }
 
-// PromoteByHand is Promote with status "promoted-by-hand".
-func PromoteByHand(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) error {
+// PromoteByHand is Promote with status "promoted-by-hand". It returns the
+// canonical version it replaced ("" if none), read under the same lock.
+func PromoteByHand(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) (replaced string, err error) {
 	return promote(ctx, path, name, v, commit, StatusByHand, now)
 }
 
-func promote(ctx context.Context, path, name string, v recipe.Version, commit, status string, now time.Time) error {
+func promote(ctx context.Context, path, name string, v recipe.Version, commit, status string, now time.Time) (replaced string, err error) {
 	commit = strings.ToLower(commit)
 	if err := checkPromotion(name, v, commit); err != nil {
-		return err
+		return "", err
 	}
-	return UpdateState(ctx, path, func(st *State) error {
+	err = UpdateState(ctx, path, func(st *State) error {
 		r := st.record(name)
+		replaced = r.Version
 		r.Version, r.Commit, r.Status, r.TS = v.String(), commit, status, now.UTC()
 		return nil
 	})
+	return replaced, err
 }
 
 // RecordLast records a result beside the canonical record, which it never

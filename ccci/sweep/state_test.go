@@ -144,7 +144,11 @@ func TestPromoteAndRecordLast(t *testing.T) {
 		func() error { return Promote(ctx, path, "gitea", mustVersion(t, "3.5.3+1.24.2"), commitA, now) },
 		func() error { return RecordLast(ctx, path, "gitea", fail) },
 		func() error {
-			return PromoteByHand(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), now)
+			replaced, err := PromoteByHand(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), now)
+			if err == nil && replaced != "3.5.3+1.24.2" {
+				t.Errorf("PromoteByHand replaced %q, want 3.5.3+1.24.2", replaced)
+			}
+			return err
 		},
 		func() error { return RecordLast(ctx, path, "zulip", fail) },
 	}

@@ -131,12 +131,8 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	st, err := sweep.ReadState(cfg.Sweep.State)
+	prev, err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC())
 	if err != nil {
-		return err
-	}
-	prev, _ := st.Canonical(name)
-	if err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, sweep.ShortCommit(commit))
