@@ -28,9 +28,18 @@ func Command(ctx context.Context, e *env.Env, argv []string, caller []string, gr
 	if err != nil {
 		return nil, err
 	}
+	return GroupCommand(ctx, path, argv, e.Environ(caller), grace), nil
+}
+
+// GroupCommand is the process handling under Command, for a program
+// already found: path run as argv with environment environ, leading its
+// own process group; when ctx ends the group gets SIGTERM, then SIGKILL
+// after grace (at once when grace is not positive). Call KillGroup after
+// Wait to end what the program left running in its group.
+func GroupCommand(ctx context.Context, path string, argv, environ []string, grace time.Duration) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Args = append([]string{argv[0]}, argv[1:]...)
-	cmd.Env = e.Environ(caller)
+	cmd.Env = environ
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = grace
 	cmd.Cancel = func() error {
@@ -41,7 +50,7 @@ func Command(ctx context.Context, e *env.Env, argv []string, caller []string, gr
 		time.AfterFunc(grace, func() { _ = signalGroup(pgid, syscall.SIGKILL) })
 		return signalGroup(pgid, syscall.SIGTERM)
 	}
-	return cmd, nil
+	return cmd
 }
 
 // KillGroup sends SIGKILL to the process group a started Command leads.

@@ -9,9 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
+	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
 )
 
@@ -76,19 +76,11 @@ func Notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error {
 	ctx, cancel := context.WithTimeout(ctx, NotifyTimeout)
 	defer cancel()
 	var out tailBuffer
-	cmd := exec.CommandContext(ctx, path, argv[1:]...)
-	cmd.Args[0] = argv[0]
-	cmd.Env = append(environ, StatusEnv+"="+s.Status)
+	cmd := ccci.GroupCommand(ctx, path, argv, append(environ, StatusEnv+"="+s.Status), notifyGrace)
 	cmd.Stdin = bytes.NewReader(append(body, '\n'))
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = notifyGrace
 	err = cmd.Run()
-	if cmd.Process != nil && ctx.Err() != nil {
-		// Whatever the command left behind in its group goes with it.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	_ = ccci.KillGroup(cmd) // whatever it left behind in its group goes with it
 	if err == nil {
 		return nil
 	}

@@ -118,3 +118,15 @@ func TestNotifyTimeoutKillsGroup(t *testing.T) {
 	}
 	rtGone(t, pidfile)
 }
+
+// TestNotifyLeavesNothingBehind: a hook that exits leaving a background
+// child (a mailer forked off) does not leave it running after the sweep.
+func TestNotifyLeavesNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "pid")
+	hook := writeScript(t, dir, "fork", "sleep 1000 >/dev/null 2>&1 &\necho $! > "+pidfile+".new && mv "+pidfile+".new "+pidfile+"\n")
+	if err := Notify(context.Background(), nil, []string{hook}, notifySummary()); err != nil {
+		t.Fatalf("Notify(fork) = %v", err)
+	}
+	rtGone(t, pidfile)
+}
