@@ -81,7 +81,7 @@ func (o *RunOptions) jobs() int {
 	case o.Config.Sweep.Jobs > 0:
 		return o.Config.Sweep.Jobs
 	}
-	return 1
+	return ccci.DefaultJobs
 }
 
 func (o *RunOptions) deferFor() time.Duration {
@@ -91,7 +91,7 @@ func (o *RunOptions) deferFor() time.Duration {
 	case o.Config.Sweep.Defer > 0:
 		return o.Config.Sweep.Defer
 	}
-	return 2 * time.Hour
+	return ccci.DefaultDefer
 }
 
 // Prepare enrols the recipes, fetches their tags when asked, reads their
@@ -258,7 +258,7 @@ func (e usageError) Is(target error) bool { return target == ccci.ErrUsage }
 
 func lockdir(cfg *ccci.Sweep) string {
 	if cfg.Lockdir == "" {
-		return "/run/cc-ci"
+		return ccci.DefaultLockdir
 	}
 	return cfg.Lockdir
 }

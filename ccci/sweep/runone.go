@@ -133,9 +133,9 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	if err := recipe.Clone(ctx, sw.source(d.Recipe), checkout, d.Commit); err != nil {
 		return failedStart(ctx, fmt.Errorf("checking out %s at %s: %w", d.To, d.Commit, err))
 	}
-	runCtx, cancel := context.WithTimeout(ctx, orDefault(cfg.Timeout, time.Hour))
+	runCtx, cancel := context.WithTimeout(ctx, orDefault(cfg.Timeout, ccci.DefaultTimeout))
 	defer cancel()
-	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), sw.caller(), orDefault(cfg.Grace, 30*time.Second))
+	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), sw.caller(), orDefault(cfg.Grace, ccci.DefaultGrace))
 	if err != nil {
 		return failedStart(ctx, err)
 	}
