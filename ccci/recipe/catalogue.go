@@ -11,14 +11,15 @@ import (
 
 // catalogueEntry is the part of a recipes.json entry the sweep needs.
 type catalogueEntry struct {
-	Name       string          `json:"name"`
-	Repository string          `json:"repository"`
-	Versions   json.RawMessage `json:"versions"`
+	Name       string `json:"name"`
+	Repository string `json:"repository"`
 }
 
 // FromCatalogue reads a catalogue file in the shape of Co-op Cloud's
-// recipes.json: an object keyed by recipe name whose values hold at least
-// "name", "repository" and "versions". Recipes come back sorted by name,
+// recipes.json: an object keyed by recipe name whose values hold (among
+// others, such as "versions", which the sweep does not read: it lists
+// tags from the repository) "repository" and, when present, a "name" equal
+// to the key. Recipes come back sorted by name,
 // with Repository set and Dir empty. An entry with a bad name, a name that
 // differs from its key, or no repository is reported in skipped as
 // "file:line: why". A file that is not such an object is an error naming

@@ -104,12 +104,17 @@ func isNumeric(s string) bool {
 // its releases. Skipped tags keep their input order.
 func Releases(tags []string) (releases []Version, skipped []*TagError) {
 	vs := make([]Version, len(tags))
+	why := make([]string, len(tags)) // parse's reason for an invalid tag
 	plus := false
 	for i, t := range tags {
-		vs[i], _ = parse(t)
+		vs[i], why[i] = parse(t)
 		plus = plus || vs[i].class == Release || vs[i].class == Prerelease
 	}
 	for i, v := range vs {
+		if why[i] != "" {
+			skipped = append(skipped, &TagError{Tag: tags[i], Err: syntaxError(why[i])})
+			continue
+		}
 		if err := releaseRule(tags[i], v, plus); err != nil {
 			skipped = append(skipped, err)
 			continue
@@ -120,14 +125,11 @@ func Releases(tags []string) (releases []Version, skipped []*TagError) {
 	return releases, skipped
 }
 
-// releaseRule says why tag (parsed as v) is not a release, nil when it is
-// one. plus says whether the recipe has any valid '+' tag.
+// releaseRule says why tag (parsed, valid, as v) is not a release, nil
+// when it is one. plus says whether the recipe has any valid '+' tag.
 func releaseRule(tag string, v Version, plus bool) *TagError {
 	var err error
 	switch {
-	case v.IsZero():
-		_, err = Parse(tag)
-		return err.(*TagError)
 	case v.class == Prerelease:
 		err = ErrPrerelease
 	case v.class == Legacy && (plus || v.pre != ""):
