@@ -3,6 +3,7 @@ package ccci
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"coopcloud.tech/cc-ci/ccci/env"
 )
@@ -66,3 +67,16 @@ func ExitCode(err error) int {
 	}
 	return ExitFailed // ErrFailed and anything unforeseen
 }
+
+// Usagef is a caller's mistake (a flag, an argument, a name that is not
+// enrolled): it prints as its message alone and matches ErrUsage (exit 2).
+// %w in format wraps an error as fmt.Errorf does.
+func Usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == ErrUsage }

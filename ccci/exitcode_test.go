@@ -28,6 +28,7 @@ func TestExitCode(t *testing.T) {
 		{context.DeadlineExceeded, 1},
 		{ErrUsage, 2},
 		{fmt.Errorf("flag -x: %w", ErrUsage), 2},
+		{Usagef("-only names %s", "gitae"), 2},
 		{&ConfigError{File: "c.toml", Line: 2, Err: errors.New("bad")}, 2},
 		{fmt.Errorf("loading: %w", &ConfigError{File: "c.toml", Err: errors.New("no such file")}), 2},
 		{&stateError{"/var/lib/cc-ci/canonical.json"}, 2},
@@ -52,5 +53,15 @@ func TestExitCode(t *testing.T) {
 		if got := ExitCode(tt.err); got != tt.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestUsagef: a usage error prints as its message alone, wraps with %w.
+func TestUsagef(t *testing.T) {
+	inner := errors.New("board x: not a board")
+	err := Usagef("report: %w", inner)
+	if err.Error() != "report: board x: not a board" || !errors.Is(err, inner) || !errors.Is(err, ErrUsage) {
+		t.Errorf("Usagef = %q (is inner %v, is ErrUsage %v), want the message alone, wrapping both",
+			err, errors.Is(err, inner), errors.Is(err, ErrUsage))
 	}
 }

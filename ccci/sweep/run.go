@@ -128,8 +128,7 @@ func Prepare(ctx context.Context, o *RunOptions) ([]Input, []Decision, error) {
 		o.warn(e)
 	}
 	if unknown := o.Plan.Unknown(in); len(unknown) > 0 {
-		return nil, nil, usageError{fmt.Errorf("-only names recipes that are not enrolled: %s",
-			strings.Join(unknown, ", "))}
+		return nil, nil, ccci.Usagef("-only names recipes that are not enrolled: %s", strings.Join(unknown, ", "))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -247,14 +246,6 @@ type configError struct{ msg string }
 
 func (e configError) Error() string        { return e.msg }
 func (e configError) Is(target error) bool { return target == ccci.ErrConfig }
-
-// usageError is a caller's mistake: it prints as its message alone and
-// matches ccci.ErrUsage (exit 2).
-type usageError struct{ err error }
-
-func (e usageError) Error() string        { return e.err.Error() }
-func (e usageError) Unwrap() error        { return e.err }
-func (e usageError) Is(target error) bool { return target == ccci.ErrUsage }
 
 func lockdir(cfg *ccci.Sweep) string {
 	if cfg.Lockdir == "" {

@@ -76,15 +76,8 @@ func exit(stderr io.Writer, err error) int {
 	return ccci.ExitCode(err)
 }
 
-// usageError is a usage mistake: it prints as its message alone and
-// matches ccci.ErrUsage (exit 2).
-type usageError struct{ err error }
-
-func (e usageError) Error() string        { return e.err.Error() }
-func (e usageError) Unwrap() error        { return e.err }
-func (e usageError) Is(target error) bool { return target == ccci.ErrUsage }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+// usagef is a usage mistake (exit 2), printed as its message alone.
+var usagef = ccci.Usagef
 
 var (
 	// errFlags is a flag parsing error, already printed by the flag set.

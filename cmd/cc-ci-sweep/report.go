@@ -49,7 +49,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	in.Logs = *logs
 	if err := board.Generate(*html, *in); err != nil {
 		if errors.Is(err, board.ErrNotBoard) {
-			err = usageError{err}
+			err = usagef("%w", err)
 		}
 		return exit(stderr, err)
 	}
