@@ -58,32 +58,26 @@ func (h *hostLock) acquire(ctx context.Context, waiting func(holder error)) (*os
 		h.count++
 		return h.lock.File(), nil
 	}
-	for {
-		l, err := ccci.TryLock(h.path, true)
-		if err == nil {
-			h.lock, h.count = l, 1
-			return l.File(), nil
-		}
-		if !errors.Is(err, ccci.ErrLocked) {
-			return nil, fmt.Errorf("locking %s: %w", h.path, err)
-		}
-		wait := time.Until(h.deadline)
-		if wait <= 0 {
-			return nil, fmt.Errorf("a CI job still holds %s at the defer deadline %s: %w",
-				h.path, h.deadline.UTC().Format(time.RFC3339), ccci.ErrDeferred)
-		}
-		if waiting != nil {
+	l, err := ccci.TryLock(h.path, true)
+	if errors.Is(err, ccci.ErrLocked) {
+		if waiting != nil && time.Now().Before(h.deadline) {
 			waiting(err)
-			waiting = nil
 		}
-		t := time.NewTimer(min(wait, h.poll))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
+		dctx, cancel := context.WithDeadline(ctx, h.deadline)
+		l, err = ccci.WaitLock(dctx, h.path, true, h.poll)
+		cancel()
 	}
+	switch {
+	case err == nil:
+		h.lock, h.count = l, 1
+		return l.File(), nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("a CI job still holds %s at the defer deadline %s: %w",
+			h.path, h.deadline.UTC().Format(time.RFC3339), ccci.ErrDeferred)
+	}
+	return nil, fmt.Errorf("locking %s: %w", h.path, err)
 }
 
 // release leaves the hold; the last run out unlocks.
