@@ -99,42 +99,23 @@ func PeelRuns(ctx context.Context, in []Input, ds []Decision) error {
 	for i := range in {
 		byName[in[i].Recipe.Name] = &in[i]
 	}
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	var mu sync.Mutex
+	var jobs []peelJob
 	var errs []error
 	for i := range ds {
 		d := &ds[i]
 		if d.Action != ActionRun || d.Commit != "" {
 			continue
 		}
-		g.Go(func() error {
-			if err := peel(ctx, byName[d.Recipe], d); err != nil {
-				mu.Lock()
-				errs = append(errs, &InputError{Recipe: d.Recipe, Err: err})
-				mu.Unlock()
-			}
-			return nil
-		})
+		switch inp := byName[d.Recipe]; {
+		case inp == nil:
+			errs = append(errs, &InputError{Recipe: d.Recipe, Err: fmt.Errorf("peeling tag %s: recipe not among the inputs", d.To)})
+		case inp.Recipe.Dir == "":
+			errs = append(errs, &InputError{Recipe: d.Recipe, Err: fmt.Errorf("peeling tag %s: no local clone", d.To)})
+		default:
+			jobs = append(jobs, peelJob{recipe: d.Recipe, dir: inp.Recipe.Dir, tag: d.To, commit: &d.Commit})
+		}
 	}
-	g.Wait()
-	return errors.Join(errs...)
-}
-
-// peel fills d.Commit from inp's clone.
-func peel(ctx context.Context, inp *Input, d *Decision) error {
-	switch {
-	case inp == nil:
-		return fmt.Errorf("peeling tag %s: recipe not among the inputs", d.To)
-	case inp.Recipe.Dir == "":
-		return fmt.Errorf("peeling tag %s: no local clone", d.To)
-	}
-	c, err := recipe.PeelTag(ctx, inp.Recipe.Dir, d.To)
-	if err != nil {
-		return fmt.Errorf("peeling tag %s: %w", d.To, err)
-	}
-	d.Commit = c
-	return nil
+	return errors.Join(append(errs, peelEach(ctx, jobs))...)
 }
 
 // PeelCanonical peels, in place, each input's tag that is its recipe's
@@ -145,10 +126,7 @@ func peel(ctx context.Context, inp *Input, d *Decision) error {
 // The error joins an *InputError per tag that could not be peeled; such
 // tags keep an empty commit, which Plan does not compare.
 func PeelCanonical(ctx context.Context, in []Input, st *State) error {
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	var mu sync.Mutex
-	var errs []error
+	var jobs []peelJob
 	for i := range in {
 		rec := st.Record(in[i].Recipe.Name)
 		if rec == nil || rec.Commit == "" || in[i].Recipe.Dir == "" {
@@ -158,15 +136,32 @@ func PeelCanonical(ctx context.Context, in []Input, st *State) error {
 		if j < 0 || in[i].Tags[j].Commit != "" {
 			continue
 		}
+		jobs = append(jobs, peelJob{recipe: in[i].Recipe.Name, dir: in[i].Recipe.Dir, tag: rec.Version, commit: &in[i].Tags[j].Commit})
+	}
+	return peelEach(ctx, jobs)
+}
+
+// peelJob is one tag to peel and where its commit goes.
+type peelJob struct {
+	recipe, dir, tag string
+	commit           *string
+}
+
+// peelEach peels every job's tag, GOMAXPROCS at a time, and joins an
+// *InputError per tag that could not be peeled. Each job writes only its
+// own commit, so no lock is needed.
+func peelEach(ctx context.Context, jobs []peelJob) error {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	errs := make([]error, len(jobs))
+	for i, j := range jobs {
 		g.Go(func() error {
-			c, err := recipe.PeelTag(ctx, in[i].Recipe.Dir, rec.Version)
-			mu.Lock()
-			defer mu.Unlock()
+			c, err := recipe.PeelTag(ctx, j.dir, j.tag)
 			if err != nil {
-				errs = append(errs, &InputError{Recipe: in[i].Recipe.Name, Err: fmt.Errorf("peeling tag %s: %w", rec.Version, err)})
+				errs[i] = &InputError{Recipe: j.recipe, Err: fmt.Errorf("peeling tag %s: %w", j.tag, err)}
 				return nil
 			}
-			in[i].Tags[j].Commit = c
+			*j.commit = c
 			return nil
 		})
 	}
