@@ -136,6 +136,14 @@ in
           ReadWritePaths = [ cfg.stateDir "/run/cc-ci" "-/run/docker.sock" ];
           ProtectHome = true;
           PrivateTmp = true;
+          StateDirectoryMode = "0750";
+          Environment = "HOME=${cfg.stateDir}/home";
+          ProtectKernelTunables = true;
+          ProtectKernelModules = true;
+          ProtectControlGroups = true;
+          RestrictSUIDSGID = true;
+          LockPersonality = true;
+          RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
         };
       };
     } // lib.optionalAttrs (cfg.droneRunnerService != null) {

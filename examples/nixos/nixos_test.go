@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -125,6 +126,33 @@ func integers(m map[string]any) {
 			}
 		case map[string]any:
 			integers(v)
+		}
+	}
+}
+
+// TestModuleMatchesUnit: every [Service] setting of the Debian unit
+// (examples/systemd/cc-ci-sweep.service) is also set by the NixOS module,
+// so the two ways of installing the sweep cannot drift apart unseen.
+func TestModuleMatchesUnit(t *testing.T) {
+	unit, err := os.ReadFile("../systemd/cc-ci-sweep.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	module, err := os.ReadFile("module.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inService := false
+	for line := range strings.Lines(string(unit)) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "["):
+			inService = line == "[Service]"
+		case inService && line != "" && !strings.HasPrefix(line, "#"):
+			key, _, _ := strings.Cut(line, "=")
+			if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(key) + ` = `).Match(module) {
+				t.Errorf("cc-ci-sweep.service sets %s; module.nix does not", key)
+			}
 		}
 	}
 }
