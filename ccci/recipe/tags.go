@@ -141,7 +141,12 @@ func PeelTag(ctx context.Context, dir, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading tag %s of %s: %w", name, dir, err)
 	}
-	h, err := peel(r.Storer, ref.Hash())
+	objs, packed, done := objectReader(r)
+	defer done()
+	if p, ok := packed[string(ref.Name())]; ok && p.hash == ref.Hash() {
+		return p.peeled.String(), nil // git recorded the peeled commit: no object read
+	}
+	h, err := peel(objs, ref.Hash())
 	if err != nil {
 		return "", fmt.Errorf("reading tag %s of %s: %w", name, dir, err)
 	}

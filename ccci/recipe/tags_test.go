@@ -72,13 +72,23 @@ func TestLocalTagsBareAndEmpty(t *testing.T) {
 func TestPeelTag(t *testing.T) {
 	dir := newRepo(t)
 	runGit(t, dir, "tag", "-a", "-m", "tag of a tag", "nested", "v2.4.8")
-	for _, name := range []string{"1.0.0+1.0", "1.1.0+1.0", "v2.4.8", "3.0.9+1.10.7", "nested"} {
-		got, err := PeelTag(context.Background(), dir, name)
-		want := runGit(t, dir, "rev-parse", name+"^{commit}")
-		if err != nil || got != want {
-			t.Errorf("PeelTag(%q) = %q, %v, want %q", name, got, err, want)
+	check := func(when string) {
+		t.Helper()
+		for _, name := range []string{"1.0.0+1.0", "1.1.0+1.0", "v2.4.8", "3.0.9+1.10.7", "nested"} {
+			got, err := PeelTag(context.Background(), dir, name)
+			want := runGit(t, dir, "rev-parse", name+"^{commit}")
+			if err != nil || got != want {
+				t.Errorf("%s: PeelTag(%q) = %q, %v, want %q", when, name, got, err, want)
+			}
 		}
 	}
+	check("loose and packed refs")
+	// Packed with peeled lines: PeelTag reads them instead of objects.
+	runGit(t, dir, "pack-refs", "--all")
+	check("after pack-refs --all")
+	// A tag moved since packing: its loose ref wins over the stale packed line.
+	runGit(t, dir, "tag", "-f", "-a", "-m", "moved", "1.1.0+1.0", "1.0.0+1.0^{commit}")
+	check("after a packed tag moved")
 	if _, err := PeelTag(context.Background(), dir, "9.9.9+9"); err == nil {
 		t.Errorf("PeelTag(missing tag) succeeded")
 	}
