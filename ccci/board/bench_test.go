@@ -11,51 +11,46 @@ import (
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
-// makeRuns writes n recipes with runs run directories each under dir.
-func makeRuns(b *testing.B, dir string, n, runs int) []Recipe {
+// makeRuns writes n recipes with runs run directories each under dir and
+// returns their overview, the runs read back as sweep.Status reads them.
+func makeRuns(b *testing.B, dir string, n, runs int) *sweep.Overview {
 	b.Helper()
 	start := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)
-	var rs []Recipe
+	ov := &sweep.Overview{}
 	for i := range n {
 		name := fmt.Sprintf("recipe-%03d", i)
-		rs = append(rs, Recipe{Name: name, Latest: fmt.Sprintf("1.%d.0+2.0", runs)})
 		for j := range runs {
 			t := start.Add(time.Duration(j) * 24 * time.Hour)
 			to := fmt.Sprintf("1.%d.0+2.0", j)
-			rd := filepath.Join(dir, name, t.Format(sweep.RunDirLayout)+"-"+to)
+			rd := filepath.Join(dir, name, t.Format("20060102T150405Z")+"-"+to)
 			if err := os.MkdirAll(rd, 0o755); err != nil {
 				b.Fatal(err)
 			}
-			res := sweep.Result{Recipe: name, To: to, Verdict: sweep.Pass, Started: t, Duration: sweep.Duration(4 * time.Minute), Log: "log"}
+			res := sweep.RunRecord{Recipe: name, To: to, Verdict: sweep.Pass, Started: t, Duration: sweep.Duration(4 * time.Minute), Log: "log"}
 			data, _ := json.Marshal(res)
-			if err := os.WriteFile(filepath.Join(rd, resultFile), data, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(rd, "result.json"), data, 0o644); err != nil {
 				b.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(rd, logFile), []byte("log line\n"), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(rd, "log"), []byte("log line\n"), 0o644); err != nil {
 				b.Fatal(err)
 			}
 		}
+		ov.Recipes = append(ov.Recipes, sweep.RecipeStatus{Latest: fmt.Sprintf("1.%d.0+2.0", runs),
+			Decision: sweep.Decision{Recipe: name, Action: sweep.ActionRun, Reason: sweep.NewVersion},
+			Runs:     fixtureRuns(b, dir, name)})
 	}
-	return rs
+	return ov
 }
 
-// BenchmarkReport reads the runs of 250 recipes (30 each) and generates
-// their board, as cc-ci-sweep report does after a sweep.
+// BenchmarkReport generates the board of 250 recipes with 30 runs each,
+// as cc-ci-sweep report does after a sweep (reading the runs is
+// sweep.Status's, measured in package sweep).
 func BenchmarkReport(b *testing.B) {
 	tmp := b.TempDir()
-	runsDir := filepath.Join(tmp, "runs")
-	recipes := makeRuns(b, runsDir, 250, 30)
+	ov := makeRuns(b, filepath.Join(tmp, "runs"), 250, 30)
 	b.ResetTimer()
 	for b.Loop() {
-		in := Input{Recipes: recipes, Runs: map[string][]Run{}}
-		for _, r := range recipes {
-			runs, err := ReadRuns(runsDir, r.Name, 30)
-			if err != nil {
-				b.Fatal(err)
-			}
-			in.Runs[r.Name] = runs
-		}
-		if err := Generate(filepath.Join(tmp, "board"), in); err != nil {
+		if err := Generate(filepath.Join(tmp, "board"), ov, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,7 +3,6 @@ package board
 import (
 	"encoding/xml"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,99 +14,11 @@ import (
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
-// fixtureRecipes are the enrolled recipes of testdata, with their latest tags.
-var fixtureRecipes = []Recipe{
-	{Name: "gitea", Latest: "3.6.0+1.24.2"},
-	{Name: "nextcloud", Latest: "6.0.1+28.0.2-fpm"},
-	{Name: "keycloak", Latest: "10.1.0+26.0.5"},
-	{Name: "traefik", Latest: "3.0.0+v3.0.0"},
-	{Name: "matrix-synapse", Latest: "1.2.0+v1.98.0"},
-	{Name: "wordpress", Latest: "2.4.0+6.7.1"},
-	{Name: "custom-html", Latest: ""},
-	{Name: "broken", Err: "reading tags: repository does not exist"},
-}
-
-const fixtureFingerprint = "e1:q5Hk2u0P3xVw9sQmYQ6oC0bq8m1n2b3v4c5x6z7a8s9="
-
-// fixtureInput reads testdata the way cc-ci-sweep report does.
-func fixtureInput(t *testing.T) Input {
-	t.Helper()
-	st, err := sweep.ReadState("testdata/state.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	last, err := ReadLastSweep("testdata/runs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := Input{
-		Recipes: fixtureRecipes, State: st, LastSweep: last, Runs: map[string][]Run{},
-		Fingerprint: fixtureFingerprint, Generated: time.Date(2026, 11, 21, 4, 15, 0, 0, time.UTC), Logs: 2,
-	}
-	for _, r := range fixtureRecipes {
-		runs, err := ReadRuns("testdata/runs", r.Name, 30)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.Runs[r.Name] = runs
-	}
-	return in
-}
-
-func TestReadRuns(t *testing.T) {
-	tests := []struct {
-		recipe string
-		limit  int
-		want   []string // run name: verdict duration, or the error
-	}{
-		{"gitea", 0, []string{
-			"20261120T030012Z-3.6.0+1.24.2: pass 4m12s",
-			"20261113T030009Z-3.5.3+1.24.2: pass 3m58s",
-			"20261106T030007Z-3.5.3+1.24.2: fail 2m1s",
-		}},
-		{"gitea", 1, []string{"20261120T030012Z-3.6.0+1.24.2: pass 4m12s"}},
-		{"wordpress", 30, []string{
-			"20261121T030000Z-2.4.0+6.7.1: missing",
-			"20261114T030000Z-2.3.1+6.6.2: pass 5m5s",
-		}},
-		{"keycloak", 30, []string{
-			"20261120T032001Z-10.1.0+26.0.5: timeout 1h0m0s",
-			"20261113T032001Z-10.1.0+26.0.5: unreadable",
-		}},
-		{"never-ran", 30, nil},
-	}
-	for _, tt := range tests {
-		runs, err := ReadRuns("testdata/runs", tt.recipe, tt.limit)
-		if err != nil {
-			t.Fatalf("ReadRuns(%q, %d) = %v", tt.recipe, tt.limit, err)
-		}
-		var got []string
-		for _, r := range runs {
-			switch {
-			case errors.Is(r.Err, fs.ErrNotExist):
-				got = append(got, r.Name+": missing")
-			case r.Err != nil:
-				got = append(got, r.Name+": unreadable")
-			default:
-				got = append(got, r.Name+": "+string(r.Result.Verdict)+" "+r.Result.Duration.String())
-			}
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("ReadRuns(%q, %d) (-want +got):\n%s", tt.recipe, tt.limit, diff)
-		}
-	}
-}
-
-func TestReadLastSweepAbsent(t *testing.T) {
-	s, err := ReadLastSweep(t.TempDir())
-	if s != nil || err != nil {
-		t.Errorf("ReadLastSweep(empty dir) = %v, %v, want nil, nil", s, err)
-	}
-}
+var fixtureOptions = Options{Generated: time.Date(2026, 11, 21, 4, 15, 0, 0, time.UTC), Logs: 2}
 
 func TestGenerateFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
-	if err := Generate(dir, fixtureInput(t)); err != nil {
+	if err := Generate(dir, fixture(t), fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
 	for _, name := range []string{
@@ -132,7 +43,7 @@ func TestGenerateFiles(t *testing.T) {
 
 func TestGenerateOrderAndEscaping(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
-	if err := Generate(dir, fixtureInput(t)); err != nil {
+	if err := Generate(dir, fixture(t), fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
 	index := readFile(t, dir, "index.html")
@@ -140,7 +51,7 @@ func TestGenerateOrderAndEscaping(t *testing.T) {
 	for _, part := range strings.Split(index, `<td class="name" data-label="Recipe"><a href="recipe/`)[1:] {
 		got = append(got, part[:strings.Index(part, ".html")])
 	}
-	want := []string{"keycloak", "nextcloud", "matrix-synapse", "traefik", "wordpress", "broken", "custom-html", "gitea"}
+	want := []string{"broken", "nextcloud", "keycloak", "matrix-synapse", "traefik", "wordpress", "custom-html", "gitea"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("index rows (-want +got):\n%s", diff)
 	}
@@ -153,14 +64,14 @@ func TestGenerateOrderAndEscaping(t *testing.T) {
 
 func TestBadgeIsSVG(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
-	if err := Generate(dir, fixtureInput(t)); err != nil {
+	if err := Generate(dir, fixture(t), fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
 	tests := map[string]string{
-		"gitea":       "ok 3.6.0+1.24.2",
-		"nextcloud":   "failing",
-		"traefik":     "behind 2.1.0+v2.11.0",
-		"custom-html": "unreleased",
+		"gitea":       "up-to-date 3.6.0+1.24.2",
+		"nextcloud":   "known-failure",
+		"traefik":     "new-version 2.1.0+v2.11.0",
+		"custom-html": "never-released",
 	}
 	for name, want := range tests {
 		var svg struct {
@@ -180,12 +91,12 @@ func TestBadgeIsSVG(t *testing.T) {
 func TestGenerateReplacesOnlyBoards(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "board")
-	in := fixtureInput(t)
-	if err := Generate(dir, in); err != nil {
+	ov := fixture(t)
+	if err := Generate(dir, ov, fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
-	in.Recipes = in.Recipes[:1]
-	if err := Generate(dir, in); err != nil {
+	ov.Recipes = ov.Recipes[:1]
+	if err := Generate(dir, ov, fixtureOptions); err != nil {
 		t.Fatalf("Generate again = %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "recipe/nextcloud.html")); err == nil {
@@ -203,7 +114,7 @@ func TestGenerateReplacesOnlyBoards(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Generate(other, in)
+	err := Generate(other, ov, fixtureOptions)
 	if !errors.Is(err, ErrNotBoard) || !strings.Contains(err.Error(), other) {
 		t.Errorf("Generate(%s) = %v, want ErrNotBoard naming the directory", other, err)
 	}
@@ -214,12 +125,13 @@ func TestGenerateReplacesOnlyBoards(t *testing.T) {
 
 func TestGenerateWithoutSweepOrState(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
-	in := Input{Recipes: []Recipe{{Name: "gitea", Latest: "3.6.0+1.24.2"}}}
-	if err := Generate(dir, in); err != nil {
+	ov := &sweep.Overview{Recipes: []sweep.RecipeStatus{{Latest: "3.6.0+1.24.2",
+		Decision: sweep.Decision{Recipe: "gitea", Action: sweep.ActionRun, Reason: sweep.NeverVerified}}}}
+	if err := Generate(dir, ov, Options{}); err != nil {
 		t.Fatalf("Generate(only recipes) = %v", err)
 	}
 	index := readFile(t, dir, "index.html")
-	for _, want := range []string{"Last sweep: unknown", "unverified", "never run", "<code>unknown</code>"} {
+	for _, want := range []string{"Last sweep: unknown", "never-verified", "never run", "<code>unknown</code>"} {
 		if !strings.Contains(index, want) {
 			t.Errorf("index.html without state or summary lacks %q", want)
 		}
@@ -238,15 +150,15 @@ func readFile(t *testing.T, dir, name string) string {
 func TestGenerateThroughSymlink(t *testing.T) {
 	parent := t.TempDir()
 	real, link := filepath.Join(parent, "real"), filepath.Join(parent, "served")
-	in := fixtureInput(t)
-	if err := Generate(real, in); err != nil {
+	ov := fixture(t)
+	if err := Generate(real, ov, fixtureOptions); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	in.Recipes = in.Recipes[:1]
-	if err := Generate(link, in); err != nil {
+	ov.Recipes = ov.Recipes[:1]
+	if err := Generate(link, ov, fixtureOptions); err != nil {
 		t.Fatalf("Generate(symlink) = %v", err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {

@@ -56,7 +56,7 @@ func browse(t *testing.T, browser string, args ...string) []byte {
 }
 
 var (
-	rowRE  = regexp.MustCompile(`(?s)<tr[^>]*>\s*<td class="name" data-label="Recipe"><a href="[^"]*">([^<]+)</a></td>\s*<td class="status" data-label="Status"><span class="v \w+">(\w+)</span>.*?<td data-label="Last result">(.*?)</td>`)
+	rowRE  = regexp.MustCompile(`(?s)<tr[^>]*>\s*<td class="name" data-label="Recipe"><a href="[^"]*">([^<]+)</a></td>\s*<td class="status" data-label="Status" data-reason="[^"]*"><span class="v \w+" title="[^"]*">([\w-]+)</span>.*?<td data-label="Last result">(.*?)</td>`)
 	linkRE = regexp.MustCompile(`(?:href|src)="([^"#]+)"`)
 	tagRE  = regexp.MustCompile(`<[^>]+>`)
 )
@@ -65,7 +65,7 @@ func TestBrowserBoard(t *testing.T) {
 	t.Parallel()
 	browser := chromium(t)
 	dir := filepath.Join(t.TempDir(), "board")
-	if err := Generate(dir, fixtureInput(t)); err != nil {
+	if err := Generate(dir, fixture(t), fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
 	index := filepath.Join(dir, "index.html")
@@ -78,14 +78,14 @@ func TestBrowserBoard(t *testing.T) {
 		got = append(got, m[1]+" "+m[2]+" "+strings.Join(last[:min(2, len(last))], " "))
 	}
 	want := []string{
-		"keycloak failing timeout 10.1.0+26.0.5",
-		"nextcloud failing fail 6.0.1+28.0.2-fpm",
-		"matrix-synapse unverified never run",
-		"traefik behind never run",
-		"wordpress behind unfinished 2.4.0+6.7.1",
-		"broken unknown never run",
-		"custom-html unreleased never run",
-		"gitea ok pass 3.6.0+1.24.2",
+		"broken unreadable never run",
+		"nextcloud known-failure fail 6.0.1+28.0.2-fpm",
+		"keycloak new-version timeout 10.1.0+26.0.5",
+		"matrix-synapse never-verified never run",
+		"traefik new-version never run",
+		"wordpress new-version unfinished 2.4.0+6.7.1",
+		"custom-html never-released never run",
+		"gitea up-to-date pass 3.6.0+1.24.2",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows in the browser (-want +got):\n%s", diff)
@@ -107,8 +107,8 @@ func TestBrowserBoard(t *testing.T) {
 		t.Errorf("recipe/gitea.html in the browser shows %d runs, want 3", n)
 	}
 	badge := string(browse(t, browser, "--dump-dom", "file://"+filepath.Join(dir, "badge", "gitea.svg")))
-	if !strings.Contains(badge, ">ok 3.6.0+1.24.2</text>") {
-		t.Errorf("badge/gitea.svg in the browser does not say ok 3.6.0+1.24.2:\n%s", badge)
+	if !strings.Contains(badge, ">up-to-date 3.6.0+1.24.2</text>") {
+		t.Errorf("badge/gitea.svg in the browser does not say up-to-date 3.6.0+1.24.2:\n%s", badge)
 	}
 }
 
@@ -135,7 +135,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	t.Parallel()
 	browser := chromium(t)
 	dir := filepath.Join(t.TempDir(), "board")
-	if err := Generate(dir, fixtureInput(t)); err != nil {
+	if err := Generate(dir, fixture(t), fixtureOptions); err != nil {
 		t.Fatalf("Generate = %v", err)
 	}
 	shots := os.Getenv("CCCI_BOARD_SCREENSHOTS")

@@ -11,6 +11,8 @@ import (
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
+// Generate renders what sweep.Status returns; here an overview written by
+// hand.
 func ExampleGenerate() {
 	tmp, err := os.MkdirTemp("", "board-example-")
 	if err != nil {
@@ -19,13 +21,13 @@ func ExampleGenerate() {
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "board")
 
-	in := board.Input{
-		Recipes: []board.Recipe{{Name: "gitea", Latest: "3.6.0+1.24.2"}},
-		State: &sweep.State{Schema: sweep.StateSchema, Recipes: map[string]*sweep.Record{
-			"gitea": {Version: "3.5.3+1.24.2", Status: "pass"},
-		}},
-	}
-	if err := board.Generate(dir, in); err != nil {
+	ov := &sweep.Overview{Recipes: []sweep.RecipeStatus{{
+		Decision: sweep.Decision{Recipe: "gitea", Action: sweep.ActionRun, Reason: sweep.NewVersion,
+			Detail: "canonical 3.5.3+1.24.2 < latest tag 3.6.0+1.24.2", From: "3.5.3+1.24.2", To: "3.6.0+1.24.2"},
+		Latest:    "3.6.0+1.24.2",
+		Canonical: &sweep.Record{Version: "3.5.3+1.24.2", Status: sweep.StatusPass},
+	}}}
+	if err := board.Generate(dir, ov, board.Options{}); err != nil {
 		log.Fatal(err)
 	}
 	_ = fs.WalkDir(os.DirFS(dir), ".", func(path string, d fs.DirEntry, err error) error {
@@ -40,17 +42,4 @@ func ExampleGenerate() {
 	// index.html
 	// recipe/gitea.html
 	// style.css
-}
-
-func ExampleReadRuns() {
-	runs, err := board.ReadRuns("testdata/runs", "gitea", 2)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, r := range runs {
-		fmt.Println(r.Result.To, r.Result.Verdict, r.Result.Duration)
-	}
-	// Output:
-	// 3.6.0+1.24.2 pass 4m12s
-	// 3.5.3+1.24.2 pass 3m58s
 }

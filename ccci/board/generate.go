@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
 // Marker is the file that marks a directory as a board. Generate replaces
@@ -30,15 +32,16 @@ type DirError struct {
 func (e *DirError) Error() string { return "board " + e.Dir + ": " + e.Err.Error() }
 func (e *DirError) Unwrap() error { return e.Err }
 
-// Generate writes the board for in to dir. It builds the board in a new
-// directory next to dir and swaps it in with one rename, then removes the
-// old board: a reader sees the old board or the new one, never a mix.
-func Generate(dir string, in Input) error {
-	if in.Generated.IsZero() {
-		in.Generated = time.Now()
+// Generate writes the board of ov (sweep.Status, with the run history
+// it should show) to dir. It builds the board in a new directory next to
+// dir and swaps it in with one rename, then removes the old board: a
+// reader sees the old board or the new one, never a mix.
+func Generate(dir string, ov *sweep.Overview, opts Options) error {
+	if opts.Generated.IsZero() {
+		opts.Generated = time.Now()
 	}
-	if in.Logs <= 0 {
-		in.Logs = DefaultLogs
+	if opts.Logs <= 0 {
+		opts.Logs = DefaultLogs
 	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real // replace the directory a symlink points to, not the link
@@ -55,7 +58,7 @@ func Generate(dir string, in Input) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return &DirError{dir, err}
 	}
-	if err := build(tmp, &in); err != nil {
+	if err := build(tmp, ov, opts); err != nil {
 		return &DirError{dir, err}
 	}
 	if err := swap(tmp, dir); err != nil {
@@ -102,7 +105,7 @@ func swap(tmp, dir string) error {
 }
 
 // build writes every file of the board under root.
-func build(root string, in *Input) error {
+func build(root string, ov *sweep.Overview, opts Options) error {
 	for _, d := range []string{"recipe", "badge", "logs"} {
 		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
 			return err
@@ -112,15 +115,15 @@ func build(root string, in *Input) error {
 	if err != nil {
 		return err
 	}
-	rs := rows(in)
+	rs := rows(ov, opts.Logs)
 	if err := writeFile(root, "style.css", css); err != nil {
 		return err
 	}
-	if err := writePage(root, "index.html", "index.html", newIndexPage(in, rs)); err != nil {
+	if err := writePage(root, "index.html", "index.html", newIndexPage(ov, rs, opts.Generated)); err != nil {
 		return err
 	}
 	for _, r := range rs {
-		if err := buildRecipe(root, in, r); err != nil {
+		if err := buildRecipe(root, r, opts.Generated); err != nil {
 			return err
 		}
 	}
@@ -128,19 +131,19 @@ func build(root string, in *Input) error {
 }
 
 // buildRecipe writes a recipe's page and badge and copies its logs.
-func buildRecipe(root string, in *Input, r *row) error {
-	page := &recipePage{Row: r, Generated: in.Generated}
+func buildRecipe(root string, r *row, generated time.Time) error {
+	page := &recipePage{Row: r, Generated: generated, Explain: explanations[r.Status]}
 	if err := writePage(root, filepath.Join("recipe", r.Name+".html"), "recipe.html", page); err != nil {
 		return err
 	}
 	if err := writePage(root, filepath.Join("badge", r.Name+".svg"), "badge.svg", newBadge(r)); err != nil {
 		return err
 	}
-	for i, v := range r.Runs {
+	for _, v := range r.Runs {
 		if v.Log == "" {
 			continue
 		}
-		if err := linkOrCopy(in.Runs[r.Name][i].LogPath(), filepath.Join(root, v.Log)); err != nil {
+		if err := linkOrCopy(v.logSource, filepath.Join(root, v.Log)); err != nil {
 			return fmt.Errorf("copying log of %s %s: %w", r.Name, v.Name, err)
 		}
 	}

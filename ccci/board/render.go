@@ -14,15 +14,17 @@ import (
 var files embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"class":     verdictClass,
+	"class":     class,
 	"attention": needsAttention,
+	"explain":   func(r sweep.Reason) string { return explanations[r] },
 	"when":      when,
 	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short":     func(s string) string { return s[:min(len(s), 10)] },
 }).ParseFS(files, "templates/*.html", "templates/*.svg"))
 
-// needsAttention: failing, behind, unverified or unknown recipes stand out.
-func needsAttention(status string) bool { return statusRank[status] <= statusRank[statusUnknown] }
+// needsAttention: known failures, unreadable recipes and untested
+// releases stand out.
+func needsAttention(status sweep.Reason) bool { return statusRank[status] <= statusRank[sweep.NewVersion] }
 
 // when formats a time for people: UTC, to the minute.
 func when(t time.Time) string {
@@ -46,37 +48,40 @@ type indexPage struct {
 
 // StatusCount is how many recipes have one status.
 type StatusCount struct {
-	Status string // failing, behind, unverified, unknown, ahead, unreleased, ok
-	N      int
+	Status  sweep.Reason // the decision's reason: new-version, up-to-date, ...
+	N       int
+	Explain string // what the word means
 }
 
-// Statuses counts the recipes of in by the status the board gives them,
-// worst first, leaving out statuses no recipe has.
-func Statuses(in *Input) []StatusCount { return countStatuses(rows(in)) }
+// Statuses counts the recipes of ov by the status the board gives them,
+// needing attention first, leaving out statuses no recipe has.
+func Statuses(ov *sweep.Overview) []StatusCount { return countStatuses(rows(ov, 0)) }
 
 func countStatuses(rs []*row) []StatusCount {
-	n := map[string]int{}
-	for _, r := range rs {
+	n := map[sweep.Reason]int{}
+	var order []sweep.Reason
+	for _, r := range rs { // rows are sorted by status rank
+		if n[r.Status] == 0 {
+			order = append(order, r.Status)
+		}
 		n[r.Status]++
 	}
-	var out []StatusCount
-	for _, s := range statuses {
-		if n[s] > 0 {
-			out = append(out, StatusCount{s, n[s]})
-		}
+	out := make([]StatusCount, len(order))
+	for i, s := range order {
+		out[i] = StatusCount{Status: s, N: n[s], Explain: explanations[s]}
 	}
 	return out
 }
 
-func newIndexPage(in *Input, rs []*row) *indexPage {
-	p := &indexPage{Rows: rs, Sweep: in.LastSweep, Fingerprint: in.Fingerprint, Generated: in.Generated}
+func newIndexPage(ov *sweep.Overview, rs []*row, generated time.Time) *indexPage {
+	p := &indexPage{Rows: rs, Sweep: ov.LastSweep, Fingerprint: ov.Fingerprint, Generated: generated}
 	p.Counts = countStatuses(rs)
-	if s := in.LastSweep; s != nil {
+	if s := ov.LastSweep; s != nil {
 		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
 			p.SweepTook = s.Finished.Sub(s.Started).Round(time.Second).String()
 		}
-		p.SweepCounts = sweep.CountVerdicts(s.Outcomes)
-		p.FingerprintChanged = s.Fingerprint != "" && in.Fingerprint != "" && s.Fingerprint != in.Fingerprint
+		p.SweepCounts = s.VerdictCounts()
+		p.FingerprintChanged = s.Fingerprint != "" && ov.Fingerprint != "" && s.Fingerprint != ov.Fingerprint
 	}
 	return p
 }
@@ -85,6 +90,7 @@ func newIndexPage(in *Input, rs []*row) *indexPage {
 type recipePage struct {
 	Row       *row
 	Generated time.Time
+	Explain   string // what the recipe's status word means
 }
 
 // badge is badge/<name>.svg: "cc-ci | <status> <version>".
@@ -99,15 +105,15 @@ type badge struct {
 var badgeColours = map[string]string{"good": "#1a7f37", "bad": "#c62828", "warn": "#9a6700", "neutral": "#57606a"}
 
 func newBadge(r *row) badge {
-	text := r.Status
-	if r.Canonical != "" && r.Status != statusFailing {
+	text := string(r.Status)
+	if r.Canonical != "" && r.Status != sweep.KnownFailure {
 		text += " " + r.Canonical
 	}
 	// Verdana 11px averages about 6.5px a character; the badge only
 	// needs to be roughly right, never to clip.
 	left, right := 6+5*13/2+6, 8+len(text)*13/2+8
 	return badge{
-		Text: text, Colour: badgeColours[verdictClass(r.Status)],
+		Text: text, Colour: badgeColours[class(r.Status)],
 		Width: left + right, LeftWidth: left, RightWidth: right,
 		LeftMid: left / 2, RightMid: left + right/2,
 	}

@@ -3,66 +3,62 @@ package board
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
-	"coopcloud.tech/cc-ci/ccci/recipe"
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
-// Recipe is one enrolled recipe as the board shows it.
-type Recipe struct {
-	Name   string // validated recipe name
-	Latest string // newest release tag, "" when the recipe has none
-	Err    string // why its tags could not be read; the status is then "unknown"
-}
-
-// Input is everything a board shows. Only Recipes is required; the zero
-// value of every other field renders as "unknown".
-type Input struct {
-	Recipes     []Recipe         // the enrolled recipes
-	State       *sweep.State     // canonical records and last results
-	Runs        map[string][]Run // per recipe, newest first (ReadRuns)
-	LastSweep   *sweep.Summary   // the last sweep's summary, nil when unknown
-	Fingerprint string           // the environment's fingerprint now
-	Generated   time.Time        // shown in the footer; zero means time.Now()
-	Logs        int              // newest logs copied per recipe; 0 means DefaultLogs
+// Options change how a board is rendered; the zero value is useful.
+type Options struct {
+	Generated time.Time // shown in the footer; zero means time.Now()
+	Logs      int       // newest logs copied per recipe; 0 means DefaultLogs
 }
 
 // DefaultLogs is how many of each recipe's newest logs a board keeps.
 const DefaultLogs = 5
 
-// statuses are the recipe statuses, worst first: the index sorts by them.
-var statuses = []string{statusFailing, statusBehind, statusUnverified, statusUnknown, statusAhead, statusUnreleased, statusOK}
+// A recipe's status on the board is the reason of the decision the next
+// sweep makes for it (sweep.Status), the same word cc-ci-sweep plan and
+// status print. statusRank orders the index: needing attention first.
+var statusRank = map[sweep.Reason]int{
+	sweep.KnownFailure: 0, sweep.Unreadable: 0,
+	sweep.NewVersion: 1, sweep.Retagged: 1, sweep.NeverVerified: 1,
+	sweep.CanonicalAhead: 2,
+	sweep.NeverReleased:  3,
+	sweep.NotSelected:    4,
+	sweep.UpToDate:       5,
+}
 
-// Recipe statuses.
-const (
-	statusFailing    = "failing"    // the last run did not pass
-	statusBehind     = "behind"     // a newer release tag than the canonical version
-	statusUnverified = "unverified" // released, never passed
-	statusUnknown    = "unknown"    // its tags could not be read
-	statusAhead      = "ahead"      // canonical newer than every tag (a tag was deleted?)
-	statusUnreleased = "unreleased" // no release tag at all
-	statusOK         = "ok"         // canonical is the latest tag
-)
-
-var statusRank = map[string]int{
-	statusFailing: 0, statusBehind: 1, statusUnverified: 1, statusUnknown: 2, statusAhead: 3, statusUnreleased: 4, statusOK: 5,
+// explanations say in one line what each status word means; the index
+// shows them as a legend and in each status's title.
+var explanations = map[sweep.Reason]string{
+	sweep.KnownFailure:   "the latest release tag failed its test; the nightly sweep skips it until a newer tag",
+	sweep.Unreadable:     "the recipe's tags could not be read",
+	sweep.NewVersion:     "a release newer than the canonical version waits to be tested",
+	sweep.Retagged:       "the canonical tag was replaced or moved; the next sweep tests it again",
+	sweep.NeverVerified:  "released, but no version has passed yet",
+	sweep.CanonicalAhead: "the canonical version is newer than every tag: a tag was deleted?",
+	sweep.NeverReleased:  "no release tag yet",
+	sweep.NotSelected:    "left out of this view",
+	sweep.UpToDate:       "the canonical version is the latest release tag",
 }
 
 // row is one recipe on the index, and the body of its own page.
 type row struct {
 	Name      string
+	Status    sweep.Reason // the decision's reason
+	Detail    string       // the decision's detail
 	Canonical string
 	Verified  time.Time
+	ByHand    bool // the canonical version was promoted by hand
 	Latest    string
-	Status    string
 	Last      *runView // newest result, nil when none
 	SweepNote string   // what the last sweep did with it, e.g. "skipped: up-to-date"
-	TagsErr   string   // why its tags could not be read
 	Runs      []runView
 }
 
@@ -78,14 +74,15 @@ type runView struct {
 	Promoted   bool
 	Note       string
 	Log        string // path of the copied log inside the board, "" when not kept
+	logSource  string // the log file in the run directory
 	Err        string // result.json unreadable
 }
 
 // rows builds and sorts the index: needing attention first, then by name.
-func rows(in *Input) []*row {
-	var out []*row
-	for _, r := range in.Recipes {
-		out = append(out, newRow(in, r))
+func rows(ov *sweep.Overview, logs int) []*row {
+	out := make([]*row, 0, len(ov.Recipes))
+	for _, r := range ov.Recipes {
+		out = append(out, newRow(ov, r, logs))
 	}
 	slices.SortFunc(out, func(a, b *row) int {
 		return cmp.Or(cmp.Compare(statusRank[a.Status], statusRank[b.Status]), cmp.Compare(a.Name, b.Name))
@@ -93,18 +90,14 @@ func rows(in *Input) []*row {
 	return out
 }
 
-func newRow(in *Input, r Recipe) *row {
-	w := &row{Name: r.Name, Latest: r.Latest, TagsErr: r.Err}
-	var rec *sweep.Record
-	if in.State != nil {
-		rec = in.State.Recipes[r.Name]
+func newRow(ov *sweep.Overview, r sweep.RecipeStatus, logs int) *row {
+	w := &row{Name: r.Recipe, Status: r.Reason, Detail: r.Detail, Latest: r.Latest}
+	if c := r.Canonical; c != nil {
+		w.Canonical, w.Verified, w.ByHand = c.Version, c.TS, c.Status == sweep.StatusByHand
 	}
-	if rec != nil {
-		w.Canonical, w.Verified = rec.Version, rec.TS
-	}
-	for i, run := range in.Runs[r.Name] {
-		v := newRunView(r.Name, run)
-		if i >= in.Logs {
+	for i, run := range r.Runs {
+		v := newRunView(r.Recipe, run)
+		if i >= logs {
 			v.Log = "" // only the newest logs are copied
 		}
 		w.Runs = append(w.Runs, v)
@@ -112,53 +105,28 @@ func newRow(in *Input, r Recipe) *row {
 	switch {
 	case len(w.Runs) > 0:
 		w.Last = &w.Runs[0]
-	case rec != nil && rec.Last != nil:
-		w.Last = &runView{To: rec.Last.Version, Verdict: string(rec.Last.Verdict), Started: rec.Last.TS, Duration: duration(rec.Last.Duration)}
+	case r.Canonical != nil && r.Canonical.Last != nil:
+		l := r.Canonical.Last
+		w.Last = &runView{To: l.Version, Verdict: string(l.Verdict), Started: l.TS, Duration: duration(l.Duration)}
 	}
-	w.SweepNote = sweepNote(in.LastSweep, r.Name)
-	w.Status = status(w)
+	w.SweepNote = sweepNote(ov.LastSweep, r.Recipe)
 	return w
 }
 
-func newRunView(name string, run Run) runView {
-	v := runView{Name: run.Name}
-	if run.LogPath() != "" {
-		v.Log = logName(name, run.Name)
+func newRunView(recipe string, run sweep.RunRecord) runView {
+	v := runView{Name: filepath.Base(run.Dir), Started: run.Started, From: run.From, To: run.To, Commit: run.Commit,
+		Verdict: string(run.Verdict), Duration: duration(run.Duration), ExitStatus: run.ExitStatus,
+		Promoted: run.Promoted, Note: run.Note}
+	if v.logSource = run.LogPath(); v.logSource != "" {
+		v.Log = logName(recipe, v.Name)
 	}
-	if run.Err != nil {
-		v.Started, v.To = fromRunName(run.Name)
-	}
-	if errors.Is(run.Err, fs.ErrNotExist) {
-		v.Verdict, v.Err = "unfinished", "no "+resultFile+": still running, or the sweep was stopped"
-		return v
-	}
-	if run.Err != nil {
+	switch {
+	case errors.Is(run.Err, fs.ErrNotExist):
+		v.Verdict, v.Err = "unfinished", "no result.json: still running, or the sweep was stopped"
+	case run.Err != nil:
 		v.Verdict, v.Err = "unreadable", run.Err.Error()
-		return v
 	}
-	res := run.Result
-	v.Started, v.From, v.To, v.Commit = res.Started, res.From, res.To, res.Commit
-	v.Verdict, v.Duration, v.ExitStatus = string(res.Verdict), duration(res.Duration), res.ExitStatus
-	v.Promoted, v.Note = res.Promoted, res.Note
 	return v
-}
-
-// fromRunName recovers the start time and tag from a run directory's
-// name, <20060102T150405Z>-<tag>[-N], for runs without a readable result.
-func fromRunName(name string) (time.Time, string) {
-	stamp, tag, ok := strings.Cut(name, "-")
-	t, err := time.Parse(sweep.RunDirLayout, stamp)
-	if !ok || err != nil {
-		return time.Time{}, ""
-	}
-	if i := strings.LastIndexByte(tag, '-'); i > 0 && strings.Contains(tag[:i], "+") && isDigits(tag[i+1:]) {
-		tag = tag[:i] // "-2": a second run started in the same second
-	}
-	return t, tag
-}
-
-func isDigits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // logName is where a run's log is copied inside the board.
@@ -169,33 +137,6 @@ func duration(d sweep.Duration) string {
 		return ""
 	}
 	return time.Duration(d).Round(time.Second).String()
-}
-
-// status is the one word saying whether a recipe needs attention.
-func status(w *row) string {
-	switch {
-	case w.Last != nil && bad(w.Last.Verdict):
-		return statusFailing
-	case w.TagsErr != "":
-		return statusUnknown
-	case w.Latest == "":
-		return statusUnreleased
-	case w.Canonical == "":
-		return statusUnverified
-	case w.Canonical == w.Latest:
-		return statusOK
-	}
-	c, err1 := recipe.Parse(w.Canonical)
-	l, err2 := recipe.Parse(w.Latest)
-	if err1 == nil && err2 == nil && recipe.Compare(c, l) > 0 {
-		return statusAhead
-	}
-	return statusBehind
-}
-
-// bad reports whether a verdict means the recipe needs a look.
-func bad(verdict string) bool {
-	return sweep.Verdict(verdict).Failed() || verdict == "unreadable"
 }
 
 // sweepNote says what the last sweep did with the recipe.
@@ -219,14 +160,15 @@ func sweepNote(s *sweep.Summary, name string) string {
 	return ""
 }
 
-// verdictClass is the CSS class repeating a verdict or status in colour.
-func verdictClass(word string) string {
-	switch word {
-	case "pass", statusOK: // statusOK is also the sweep's "ok"
+// class is the CSS class repeating a verdict or status in colour.
+func class(word any) string {
+	switch fmt.Sprint(word) {
+	case "pass", "ok", string(sweep.UpToDate):
 		return "good"
-	case "fail", "timeout", "error", "unreadable", statusFailing, "failed":
+	case "fail", "timeout", "error", "unreadable", "failed", string(sweep.KnownFailure):
 		return "bad"
-	case "interrupted", "deferred", "unfinished", statusUnknown, statusBehind, statusUnverified, statusAhead:
+	case "interrupted", "deferred", "unfinished", string(sweep.NewVersion), string(sweep.Retagged),
+		string(sweep.NeverVerified), string(sweep.CanonicalAhead):
 		return "warn"
 	}
 	return "neutral"

@@ -91,8 +91,8 @@ func makeBenchRepo(b *testing.B, dir string) {
 // benchState makes every tenth recipe one release behind and the others
 // up to date, with their true commits: a nightly sweep with 25 recipes to
 // run (and peel).
-func benchState(b *testing.B, rs []recipe.Recipe) *State {
-	st := NewState()
+func benchState(b *testing.B, rs []recipe.Recipe) *state {
+	st := newState()
 	for n, r := range rs {
 		v := benchTag(benchTags - 1)
 		if n%10 == 0 {
@@ -107,28 +107,30 @@ func benchState(b *testing.B, rs []recipe.Recipe) *State {
 	return st
 }
 
-// goSweepPlan is what "cc-ci-sweep plan" does after enrolment; canonical
-// adds PeelCanonical (moved-tag detection).
-func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *State, canonical bool) []Decision {
+// goSweepPlan is what "cc-ci-sweep run" does after enrolment; canonical
+// adds peelCanonical (moved-tag detection).
+func goSweepPlan(b *testing.B, rs []recipe.Recipe, st *state, canonical bool) []Decision {
 	ctx := context.Background()
-	in, errs := ReadInputs(ctx, rs, 0)
-	if len(errs) > 0 {
-		b.Fatal(errs)
+	in := readInputs(ctx, rs)
+	for _, inp := range in {
+		if inp.err != nil {
+			b.Fatal(inp.err)
+		}
 	}
 	if canonical {
-		if err := PeelCanonical(ctx, in, st); err != nil {
+		if err := peelCanonical(ctx, in, st); err != nil {
 			b.Fatal(err)
 		}
 	}
-	ds := Plan(in, st, Options{})
-	if err := PeelRuns(ctx, in, ds); err != nil {
-		b.Fatal(err)
+	ds := plan(in, st, Options{})
+	if failed := peelRuns(ctx, in, ds); len(failed) > 0 {
+		b.Fatal(failed)
 	}
 	return ds
 }
 
-// BenchmarkTagsPlan compares ReadInputs + Plan + PeelRuns over the bench
-// set (nightly: 25 runs to peel; nightly-canonical: also PeelCanonical,
+// BenchmarkTagsPlan compares readInputs + plan + peelRuns over the bench
+// set (nightly: 25 runs to peel; nightly-canonical: also peelCanonical,
 // 225 more peels; first: no state, 250 runs to peel) with the shell loop
 // an operator would write.
 func BenchmarkTagsPlan(b *testing.B) {
@@ -140,13 +142,13 @@ func BenchmarkTagsPlan(b *testing.B) {
 	nightly := benchState(b, rs)
 	for _, c := range []struct {
 		name      string
-		st        *State
+		st        *state
 		canonical bool
 		runs      int
 	}{
 		{"go-nightly", nightly, false, benchRecipes / 10},
 		{"go-nightly-canonical", nightly, true, benchRecipes / 10},
-		{"go-first", NewState(), false, benchRecipes},
+		{"go-first", newState(), false, benchRecipes},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {

@@ -1,16 +1,31 @@
-// Package sweep is the cc-ci sweep: it re-tests every enrolled recipe whose
-// newest release tag is newer than its canonical version (the last one that
-// passed), in the declared environment, and promotes the canonical version
-// when the test passes. cmd/cc-ci-sweep is a thin command over it.
+// Package sweep is the cc-ci sweep: it re-tests every enrolled recipe
+// whose latest release tag is newer than its canonical version (the last
+// one that passed), in the declared environment, and promotes the
+// canonical version when the test passes. cmd/cc-ci-sweep is a thin
+// command over it.
 //
-// A sweep is: Enrol (the configured recipes), optionally Sync (fetch tags),
-// ReadInputs (tag names only, cheap), ReadState, optionally PeelCanonical
-// (to see canonical tags moved since they passed), Plan (pure), PeelRuns
-// (the commits of the few tags a plan runs), Run, and reports (the Summary
-// as JSON, WriteJUnit, Notify). The library prints nothing; the exit codes are
-// ccci.ExitCode's (package ccci's doc has the table): a state file that
-// does not parse is 2 (*StateError, ccci.ErrState), nothing enrolled is 3
-// (ccci.ErrNothingEnrolled).
+// # Verbs
+//
+// What an operator or another Go tool does is one call each, and each
+// reads the recipes through the same pipeline (enrol, fetch when asked,
+// read tag names, read the state file, peel the canonical tags, decide),
+// so every consumer sees the same decision for the same recipe:
+//
+//	Plan           what a sweep would run, and why (cc-ci-sweep plan)
+//	Run            plan, run, promote, record, notify (cc-ci-sweep run)
+//	Status         every recipe's decision, canonical record, latest tag and runs
+//	               (cc-ci-sweep status, the status board)
+//	PromoteByHand  make a release tag canonical without a run (cc-ci-sweep promote)
+//	Tags           every tag of a recipe, and why it counts or not (cc-ci-sweep tags)
+//
+// Each takes the config (ccci.LoadConfig: every default is applied there)
+// and Options, the per-call overrides; progress, warnings and fetches come
+// back through Options.Events. The library prints nothing; PrintPlan,
+// PrintStatus and PrintSummary write the text cc-ci-sweep prints, to a
+// writer of the caller's choosing. Errors map to exit codes with
+// ccci.ExitCode (package ccci's doc has the table): a state file that does
+// not parse is 2 (*StateError), nothing enrolled is 3
+// (ccci.ErrNothingEnrolled), a failed recipe 1, a deferred sweep 75.
 //
 // # Enrolment
 //
@@ -23,13 +38,15 @@
 //
 // # Plan
 //
-// Plan is a pure function of the recipes' tags, the state and Options. Only
-// release tags count (package recipe: MAJOR.MINOR.PATCH+UPSTREAM; plain
-// X.Y.Z when a recipe has no '+' tag at all); the latest is the highest
-// precedence, never the newest by date. Per recipe, with canonical the
-// recorded version and latest the latest release tag:
+// The plan is a pure function of the recipes' tags, the state and
+// Options. Only release tags count (package recipe:
+// MAJOR.MINOR.PATCH+UPSTREAM; plain X.Y.Z when a recipe has no '+' tag at
+// all); the latest is the highest precedence, never the newest by date.
+// Per recipe, with canonical the recorded version and latest the latest
+// release tag:
 //
 //	condition                                    action  reason
+//	its tags cannot be read                      skip    unreadable, Warning set (Run: verdict error)
 //	no release tags                              skip    never-released
 //	no canonical, or it is not a release         run     never-verified
 //	canonical < latest                           run     new-version
@@ -51,10 +68,10 @@
 // canonical tag itself), and From, the upgrade base: the canonical version;
 // when that equals To (weekly re-verification, a moved tag), the newest
 // release strictly older; "" when there is none or no canonical. Commit is
-// To's commit, filled by PeelRuns for run decisions only. Detail is for
-// people: "canonical 3.5.3+1.24.2 < latest tag 3.6.0+1.24.2". The plan
-// JSON is an array of {"recipe", "action", "reason", "detail", "from",
-// "to"} (plus "commit" and "warning" when set), sorted by recipe.
+// To's commit, known for run decisions only. Detail is for people:
+// "canonical 3.5.3+1.24.2 < latest tag 3.6.0+1.24.2". The plan JSON is an
+// array of {"recipe", "action", "reason", "detail", "from", "to"} (plus
+// "commit" and "warning" when set), sorted by recipe.
 //
 // # State file
 //
@@ -74,13 +91,20 @@
 //	  }
 //	}
 //
-// Only Promote (after a passing run) and PromoteByHand ("cc-ci-sweep
-// promote") change the canonical part; RecordLast sets "last" and never
-// touches it. Every change is a read-modify-write under an exclusive flock
-// on <state>.lock, written atomically (a temporary file in the same
+// Only a passing run and PromoteByHand change the canonical part; every
+// run's result goes to "last". A sweep's promotion never goes back past a
+// canonical version that changed during the run (a hand promotion, say).
+// Every change is a read-modify-write under an exclusive flock on
+// <state>.lock, written atomically (a temporary file in the same
 // directory, fsync, rename, fsync of the directory), so a killed sweep
 // leaves the old file or the new one, never a torn one. A file that does
-// not parse, or whose schema is missing or newer than StateSchema, stops
-// the sweep with a *StateError naming the file, and is never overwritten;
-// a missing file is an empty state.
+// not parse, or whose schema is missing or newer than this package knows,
+// stops every verb with a *StateError naming the file, and is never
+// overwritten; a missing file is an empty state.
+//
+// # Runs directory
+//
+// Each run has a directory <runs>/<recipe>/<started, UTC,
+// 20060102T150405Z>-<to>/ holding its log and result.json (RunRecord);
+// <runs>/last-sweep.json holds the last sweep's Summary.
 package sweep

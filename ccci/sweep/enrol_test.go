@@ -13,12 +13,9 @@ import (
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
-func getenvOf(kv ...string) func(string) string {
-	m := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return func(k string) string { return m[k] }
+// warnings collects the Warning events of a verb.
+func warnings(errs *[]error) *events {
+	return newEvents(func(ev Event) { *errs = append(*errs, ev.Err) })
 }
 
 func TestEnrolFolder(t *testing.T) {
@@ -36,7 +33,8 @@ func TestEnrolFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &ccci.Sweep{Recipes: dir, Exclude: []string{"nextcloud", "unknown"}}
-	rs, skipped, err := Enrol(t.Context(), cfg, getenvOf())
+	var skipped []error
+	rs, err := enrol(t.Context(), cfg, warnings(&skipped))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,27 +49,6 @@ func TestEnrolFolder(t *testing.T) {
 	}
 }
 
-func TestEnrolDefaultDir(t *testing.T) {
-	abra := t.TempDir()
-	makeRepo(t, filepath.Join(abra, "recipes", "gitea"), "3.5.3+1.24.2")
-	home := t.TempDir()
-	makeRepo(t, filepath.Join(home, "mine", "keycloak"), "1.0.0+24.0")
-	tests := []struct {
-		cfg    ccci.Sweep
-		getenv func(string) string
-		want   string
-	}{
-		{ccci.Sweep{}, getenvOf("ABRA_DIR", abra), "gitea"},
-		{ccci.Sweep{Recipes: "~/mine"}, getenvOf("HOME", home), "keycloak"},
-	}
-	for _, tt := range tests {
-		rs, _, err := Enrol(t.Context(), &tt.cfg, tt.getenv)
-		if err != nil || len(rs) != 1 || rs[0].Name != tt.want {
-			t.Errorf("Enrol(%+v) = %v, %v, want [%s]", tt.cfg, rs, err, tt.want)
-		}
-	}
-}
-
 func TestEnrolCatalogue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "recipes.json")
 	cat := `{"gitea": {"name": "gitea", "repository": "https://git.coopcloud.tech/coop-cloud/gitea.git", "versions": []},
@@ -79,7 +56,7 @@ func TestEnrolCatalogue(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cat), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, _, err := Enrol(t.Context(), &ccci.Sweep{Catalogue: path, Recipes: "/ignored"}, getenvOf())
+	rs, err := enrol(t.Context(), &ccci.Sweep{Catalogue: path, Recipes: "/ignored"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +65,7 @@ func TestEnrolCatalogue(t *testing.T) {
 		{Name: "matrix-synapse", Repository: "https://git.coopcloud.tech/coop-cloud/matrix-synapse.git"},
 	}
 	if diff := cmp.Diff(want, rs); diff != "" {
-		t.Errorf("Enrol(catalogue) mismatch (-want +got):\n%s", diff)
+		t.Errorf("enrol(catalogue) mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -100,28 +77,27 @@ func TestEnrolNothing(t *testing.T) {
 	notgit := t.TempDir()
 	os.Mkdir(filepath.Join(notgit, "gitea"), 0o755)
 	tests := []struct {
-		cfg    ccci.Sweep
-		getenv func(string) string
-		want   string
+		cfg  ccci.Sweep
+		want string
 	}{
-		{ccci.Sweep{Recipes: empty}, getenvOf(), "folder " + empty + ": nothing enrolled (0 found"},
-		{ccci.Sweep{Recipes: one, Exclude: []string{"gitea"}}, getenvOf(), "(1 found, 1 excluded, 0 skipped)"},
-		{ccci.Sweep{Recipes: notgit}, getenvOf(), "(0 found, 0 excluded, 1 skipped)"},
-		{ccci.Sweep{Recipes: filepath.Join(empty, "missing")}, getenvOf(), "no such file"},
-		{ccci.Sweep{}, getenvOf(), "no recipes folder"},
-		{ccci.Sweep{Catalogue: filepath.Join(empty, "recipes.json")}, getenvOf(), "catalogue " + empty},
+		{ccci.Sweep{Recipes: empty}, "folder " + empty + ": nothing enrolled (0 found"},
+		{ccci.Sweep{Recipes: one, Exclude: []string{"gitea"}}, "(1 found, 1 excluded, 0 skipped)"},
+		{ccci.Sweep{Recipes: notgit}, "(0 found, 0 excluded, 1 skipped)"},
+		{ccci.Sweep{Recipes: filepath.Join(empty, "missing")}, "no such file"},
+		{ccci.Sweep{}, "no recipes folder"},
+		{ccci.Sweep{Catalogue: filepath.Join(empty, "recipes.json")}, "catalogue " + empty},
 	}
 	for _, tt := range tests {
-		rs, _, err := Enrol(t.Context(), &tt.cfg, tt.getenv)
+		rs, err := enrol(t.Context(), &tt.cfg, nil)
 		if !errors.Is(err, ccci.ErrNothingEnrolled) || rs != nil {
-			t.Errorf("Enrol(%+v) = %v, %v, want no recipes and ErrNothingEnrolled", tt.cfg, rs, err)
+			t.Errorf("enrol(%+v) = %v, %v, want no recipes and ErrNothingEnrolled", tt.cfg, rs, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Enrol(%+v) error %q, want it to say %q", tt.cfg, err, tt.want)
+			t.Errorf("enrol(%+v) error %q, want it to say %q", tt.cfg, err, tt.want)
 		}
 		if code := ccci.ExitCode(err); code != ccci.ExitEnv {
-			t.Errorf("ExitCode(Enrol(%+v)) = %d, want %d", tt.cfg, code, ccci.ExitEnv)
+			t.Errorf("ExitCode(enrol(%+v)) = %d, want %d", tt.cfg, code, ccci.ExitEnv)
 		}
 	}
 }

@@ -2,30 +2,72 @@ package sweep_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"time"
+	"strings"
 
-	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
-// Plan decides from tag names and the canonical state alone.
-func ExamplePlan() {
-	in := []sweep.Input{
-		{Recipe: recipe.Recipe{Name: "nextcloud"}, Tags: []recipe.Tag{
-			{Name: "6.0.1+28.0.2-fpm"}, {Name: "5.0.3+27.0.1-fpm"}, // a back-port tagged last
-		}},
-		{Recipe: recipe.Recipe{Name: "gitea"}, Tags: []recipe.Tag{
-			{Name: "3.5.3+1.24.2"}, {Name: "3.6.0+1.24.2"},
-		}},
+// exampleSetup makes a folder of recipe clones (name -> tags, one commit
+// each), a state file holding canonical versions (name -> version), a
+// runner script and a config naming them, and returns the config.
+func exampleSetup(root string, recipes map[string][]string, canonical map[string]string) *ccci.Config {
+	for name, tags := range recipes {
+		repo := filepath.Join(root, "recipes", name)
+		os.MkdirAll(repo, 0o755)
+		git := func(args ...string) string {
+			cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
+			cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+				"GIT_AUTHOR_NAME=ex", "GIT_AUTHOR_EMAIL=ex@example.org", "GIT_COMMITTER_NAME=ex", "GIT_COMMITTER_EMAIL=ex@example.org")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				fmt.Println(err, string(out))
+			}
+			return strings.TrimSpace(string(out))
+		}
+		git("init", "-q")
+		for _, tag := range tags {
+			git("commit", "-q", "--allow-empty", "-m", tag)
+			git("tag", tag)
+		}
 	}
-	st := sweep.NewState()
-	st.Recipes["gitea"] = &sweep.Record{Version: "3.5.3+1.24.2", Status: sweep.StatusPass}
-	st.Recipes["nextcloud"] = &sweep.Record{Version: "6.0.1+28.0.2-fpm", Status: sweep.StatusPass}
-	for _, d := range sweep.Plan(in, st, sweep.Options{}) {
+	var records []string
+	for name, v := range canonical {
+		records = append(records, fmt.Sprintf("%q: {\"version\": %q, \"status\": \"pass\"}", name, v))
+	}
+	os.WriteFile(filepath.Join(root, "state.json"), []byte(`{"schema": 1, "recipes": {`+strings.Join(records, ", ")+"}}"), 0o644)
+	os.WriteFile(filepath.Join(root, "test-recipe.sh"), []byte("#!/bin/sh\ntest -d \"$ABRA_DIR/recipes/$CCCI_RECIPE\"\n"), 0o755)
+	file := filepath.Join(root, "ccci.toml")
+	toml := fmt.Sprintf("[env]\npath = [\"/usr/bin\", \"/bin\"]\ntools = [\"sh\"]\n[sweep]\nrecipes = %q\nstate = %q\nrun = [%q]\nlockdir = %q\n",
+		filepath.Join(root, "recipes"), filepath.Join(root, "state.json"), filepath.Join(root, "test-recipe.sh"), filepath.Join(root, "lock"))
+	os.WriteFile(file, []byte(toml), 0o644)
+	cfg, err := ccci.LoadConfig(file, nil)
+	if err != nil {
+		fmt.Println(err)
+	}
+	return cfg
+}
+
+// Plan decides from the recipes' release tags and the canonical state:
+// the latest tag is the highest version, never the newest by date.
+func ExamplePlan() {
+	root, _ := os.MkdirTemp("", "sweep-example-")
+	defer os.RemoveAll(root)
+	cfg := exampleSetup(root, map[string][]string{
+		"gitea":     {"3.5.3+1.24.2", "3.6.0+1.24.2"},
+		"nextcloud": {"6.0.1+28.0.2-fpm", "5.0.3+27.0.1-fpm"}, // a back-port tagged last
+	}, map[string]string{"gitea": "3.5.3+1.24.2", "nextcloud": "6.0.1+28.0.2-fpm"})
+
+	ds, err := sweep.Plan(context.Background(), cfg, sweep.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range ds {
 		fmt.Printf("%s: %s (%s) %s\n", d.Recipe, d.Action, d.Reason, d.Detail)
 	}
 	// Output:
@@ -33,32 +75,57 @@ func ExamplePlan() {
 	// nextcloud: skip (up-to-date) canonical 6.0.1+28.0.2-fpm is the latest tag
 }
 
-// Promote records a passing version; the state file is written atomically
-// under a lock.
-func ExamplePromote() {
-	dir, _ := os.MkdirTemp("", "state")
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "canonical.json")
-	v, _ := recipe.Parse("3.6.0+1.24.2")
-	now := time.Date(2026, 11, 21, 2, 4, 12, 0, time.UTC)
-	if err := sweep.Promote(context.Background(), path, "gitea", v, "4f0c5e3a9b1d2c7e8f6a0b1c2d3e4f5a6b7c8d9e", now); err != nil {
-		fmt.Println(err)
-		return
+// A whole sweep over one recipe clone with two release tags and no
+// canonical version yet: the latest tag is tested by a runner script in
+// the declared environment and promoted; a second sweep has nothing to do.
+func ExampleRun() {
+	root, _ := os.MkdirTemp("", "sweep-example-")
+	defer os.RemoveAll(root)
+	cfg := exampleSetup(root, map[string][]string{"gitea": {"3.5.3+1.24.2", "3.6.0+1.24.2"}}, nil)
+
+	for range 2 {
+		s, err := sweep.Run(context.Background(), cfg, sweep.Options{})
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		for _, o := range s.Outcomes {
+			fmt.Printf("%s %s %s -> %s: %s, promoted %v\n", s.Status, o.Recipe, o.Reason, o.To, o.Verdict, o.Promoted)
+		}
 	}
-	st, err := sweep.ReadState(path)
+	ov, _ := sweep.Status(context.Background(), cfg, sweep.Options{})
+	fmt.Println("canonical:", ov.Recipes[0].Canonical.Version)
+	// Output:
+	// ok gitea never-verified -> 3.6.0+1.24.2: pass, promoted true
+	// ok gitea up-to-date -> 3.6.0+1.24.2: skipped, promoted false
+	// canonical: 3.6.0+1.24.2
+}
+
+// PromoteByHand makes a release tag canonical without a run; the state
+// file says so.
+func ExamplePromoteByHand() {
+	root, _ := os.MkdirTemp("", "sweep-example-")
+	defer os.RemoveAll(root)
+	cfg := exampleSetup(root, map[string][]string{"gitea": {"3.5.3+1.24.2", "3.6.0+1.24.2"}}, nil)
+
+	p, err := sweep.PromoteByHand(context.Background(), cfg, "gitea", "3.5.3+1.24.2")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	b, _ := json.Marshal(st.Record("gitea"))
-	fmt.Println(string(b))
+	fmt.Println("promoted", p.Recipe, p.Version)
+	ov, _ := sweep.Status(context.Background(), cfg, sweep.Options{})
+	r := ov.Recipes[0]
+	fmt.Println(r.Canonical.Version, r.Canonical.Status, r.Reason)
 	// Output:
-	// {"version":"3.6.0+1.24.2","commit":"4f0c5e3a9b1d2c7e8f6a0b1c2d3e4f5a6b7c8d9e","status":"pass","ts":"2026-11-21T02:04:12Z"}
+	// promoted gitea 3.5.3+1.24.2
+	// 3.5.3+1.24.2 promoted-by-hand new-version
 }
 
-func ExampleCountVerdicts() {
-	fmt.Println(sweep.CountVerdicts([]sweep.Outcome{
+func ExampleSummary_VerdictCounts() {
+	s := &sweep.Summary{Outcomes: []sweep.Outcome{
 		{Verdict: sweep.Pass}, {Verdict: sweep.Fail}, {Verdict: sweep.Pass}, {},
-	}))
+	}}
+	fmt.Println(s.VerdictCounts())
 	// Output: 2 pass, 1 fail, 1 skipped
 }

@@ -30,27 +30,26 @@ func TestReadPlanPeel(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs = append(rs, recipe.Recipe{Name: "gone", Dir: filepath.Join(dir, "gone")})
-	in, errs := ReadInputs(t.Context(), rs, 3)
-	var ie *InputError
-	if len(errs) != 1 || !errors.As(errs[0], &ie) || ie.Recipe != "gone" {
-		t.Errorf("ReadInputs errors = %v, want one *InputError for gone", errs)
-	}
-	if len(in) != 4 {
-		t.Fatalf("ReadInputs = %d inputs, want 4", len(in))
+	in := readInputs(t.Context(), rs)
+	if len(in) != 5 {
+		t.Fatalf("readInputs = %d inputs, want 5", len(in))
 	}
 	for _, inp := range in {
-		for _, tag := range inp.Tags {
+		if (inp.err != nil) != (inp.recipe.Name == "gone") {
+			t.Errorf("readInputs %s: error %v, want one for gone only", inp.recipe.Name, inp.err)
+		}
+		for _, tag := range inp.tags {
 			if tag.Commit != "" {
-				t.Errorf("ReadInputs %s tag %s has commit %s, want names only", inp.Recipe.Name, tag.Name, tag.Commit)
+				t.Errorf("readInputs %s tag %s has commit %s, want names only", inp.recipe.Name, tag.Name, tag.Commit)
 			}
 		}
 	}
-	st := NewState()
+	st := newState()
 	st.Recipes["gitea"] = &Record{Version: "3.5.3+1.24.2", Commit: commits["gitea"]["3.5.3+1.24.2"]}
 	st.Recipes["nextcloud"] = &Record{Version: "6.0.1+30.0.0-fpm", Commit: commits["nextcloud"]["6.0.1+30.0.0-fpm"]}
-	ds := Plan(in, st, Options{})
-	if err := PeelRuns(t.Context(), in, ds); err != nil {
-		t.Fatal(err)
+	ds := plan(in, st, Options{})
+	if failed := peelRuns(t.Context(), in, ds); len(failed) > 0 {
+		t.Fatal(failed)
 	}
 	got := map[string]string{}
 	for _, d := range ds {
@@ -61,6 +60,7 @@ func TestReadPlanPeel(t *testing.T) {
 		"keycloak":  "run 1.0.0+24.0 " + commits["keycloak"]["1.0.0+24.0"],
 		"nextcloud": "skip 6.0.1+30.0.0-fpm ",
 		"zulip":     "skip  ",
+		"gone":      "skip  ",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan after PeelRuns mismatch (-want +got):\n%s", diff)
@@ -69,20 +69,23 @@ func TestReadPlanPeel(t *testing.T) {
 
 func TestPeelRunsErrors(t *testing.T) {
 	dir, _ := recipesDir(t, map[string][]string{"gitea": {"1.0.0+1"}})
-	in := []Input{{Recipe: recipe.Recipe{Name: "gitea", Dir: filepath.Join(dir, "gitea")}}}
+	in := []input{
+		{recipe: recipe.Recipe{Name: "gitea", Dir: filepath.Join(dir, "gitea")}},
+		{recipe: recipe.Recipe{Name: "bad", Dir: filepath.Join(dir, "gitea")}},
+	}
 	ds := []Decision{
 		{Recipe: "gitea", Action: ActionRun, To: "1.0.0+1"},
-		{Recipe: "gitea", Action: ActionRun, To: "9.9.9+9"},
+		{Recipe: "bad", Action: ActionRun, To: "9.9.9+9"},
 		{Recipe: "other", Action: ActionRun, To: "1.0.0+1"},
 		{Recipe: "skipped", Action: ActionSkip, To: "1.0.0+1"},
 	}
-	err := PeelRuns(t.Context(), in, ds)
-	if err == nil || ds[0].Commit == "" || ds[3].Commit != "" {
-		t.Fatalf("PeelRuns = %v, commits %q, want an error and only the first filled", err, []string{ds[0].Commit, ds[1].Commit, ds[2].Commit, ds[3].Commit})
+	failed := peelRuns(t.Context(), in, ds)
+	if len(failed) != 2 || ds[0].Commit == "" || ds[3].Commit != "" {
+		t.Fatalf("peelRuns = %v, commits %q, want bad and other failed and only the first filled", failed, []string{ds[0].Commit, ds[1].Commit, ds[2].Commit, ds[3].Commit})
 	}
-	for _, s := range []string{"recipe gitea: peeling tag 9.9.9+9", "recipe other: peeling tag 1.0.0+1: recipe not among the inputs"} {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("PeelRuns error %q, want it to say %q", err, s)
+	for name, s := range map[string]string{"bad": "peeling tag 9.9.9+9", "other": "peeling tag 1.0.0+1: recipe not among the inputs"} {
+		if err := failed[name]; err == nil || !strings.Contains(err.Error(), s) {
+			t.Errorf("peelRuns error for %s = %v, want it to say %q", name, err, s)
 		}
 	}
 }
@@ -101,7 +104,7 @@ func TestSync(t *testing.T) {
 		{Name: "remote-only", Repository: "https://example.org/x.git"},
 	}
 	got := map[string]error{}
-	Sync(t.Context(), rs, func(name string, err error) { got[name] = err })
+	syncClones(t.Context(), rs, newEvents(func(ev Event) { got[ev.Recipe] = ev.Err }))
 	if len(got) != 2 || got["gitea"] != nil || got["orphan"] == nil {
 		t.Errorf("Sync reported %v, want gitea ok, orphan failed, remote-only not fetched", got)
 	}
@@ -112,7 +115,7 @@ func TestSync(t *testing.T) {
 }
 
 // TestSyncHungRemote: a remote that accepts the connection and never
-// answers costs a fetch NetworkTimeout, reported, not the whole sweep.
+// answers costs a fetch networkTimeout, reported, not the whole sweep.
 func TestSyncHungRemote(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,12 +140,12 @@ func TestSyncHungRemote(t *testing.T) {
 	clone := t.TempDir()
 	makeRepo(t, clone, "1.0.0+1")
 	git(t, clone, "remote", "add", "origin", "http://"+ln.Addr().String()+"/hung.git")
-	old := NetworkTimeout
-	NetworkTimeout = 300 * time.Millisecond
-	defer func() { NetworkTimeout = old }()
+	old := networkTimeout
+	networkTimeout = 300 * time.Millisecond
+	defer func() { networkTimeout = old }()
 
 	var got error // without the bound, Sync hangs until go test's -timeout
-	Sync(t.Context(), []recipe.Recipe{{Name: "hung", Dir: clone}}, func(_ string, err error) { got = err })
+	syncClones(t.Context(), []recipe.Recipe{{Name: "hung", Dir: clone}}, newEvents(func(ev Event) { got = ev.Err }))
 	if !errors.Is(got, context.DeadlineExceeded) {
 		t.Errorf("Sync reported %v, want a fetch error matching context.DeadlineExceeded", got)
 	}
@@ -160,7 +163,7 @@ func TestPeelCanonicalMovedTag(t *testing.T) {
 	git(t, movedDir, "commit", "-q", "--allow-empty", "-m", "sneaky")
 	git(t, movedDir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
 	newCommit := git(t, movedDir, "rev-parse", "HEAD")
-	st := NewState()
+	st := newState()
 	for _, name := range []string{"moved", "still"} {
 		st.Recipes[name] = &Record{Version: "1.1.0+1", Commit: commits[name]["1.1.0+1"], Status: StatusPass}
 	}
@@ -168,14 +171,11 @@ func TestPeelCanonicalMovedTag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, errs := ReadInputs(t.Context(), rs, 0)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	if err := PeelCanonical(t.Context(), in, st); err != nil {
+	in := readInputs(t.Context(), rs)
+	if err := peelCanonical(t.Context(), in, st); err != nil {
 		t.Fatal(err)
 	}
-	ds := Plan(in, st, Options{})
+	ds := plan(in, st, Options{})
 	want := []Decision{
 		{Recipe: "moved", Action: ActionRun, Reason: Retagged, From: "1.0.0+1", To: "1.1.0+1", Commit: newCommit,
 			Detail: fmt.Sprintf("tag 1.1.0+1 moved from commit %.12s to %.12s", commits["moved"]["1.1.0+1"], newCommit)},

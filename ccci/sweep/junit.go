@@ -22,8 +22,8 @@ import (
 // <testcase name="(sweep)"> with an <error>, so an aborted sweep is never
 // an empty, green report.
 
-// TailLines is how many lines of a failed run's log WriteJUnit includes.
-const TailLines = 50
+// tailLines is how many lines of a failed run's log WriteJUnit includes.
+const tailLines = 50
 
 // tailBytes bounds how much of the log end WriteJUnit reads.
 const tailBytes = 64 << 10
@@ -74,7 +74,7 @@ type junitFault struct {
 // WriteJUnit writes the summary as a JUnit XML report (see the comment
 // above for the shape). Logs are read from each outcome's RunDir; a log
 // that cannot be read is named in the failure text instead.
-func WriteJUnit(w io.Writer, s *Summary) error {
+func (s *Summary) WriteJUnit(w io.Writer) error {
 	suite := junitSuite{Name: "cc-ci-sweep", Time: seconds(s.Finished.Sub(s.Started).Seconds())}
 	if !s.Started.IsZero() {
 		suite.Timestamp = s.Started.UTC().Format("2006-01-02T15:04:05")
@@ -153,7 +153,7 @@ func seconds(f float64) string { return fmt.Sprintf("%.3f", max(f, 0)) }
 // ansi matches terminal escape sequences, which CI web UIs show as noise.
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
 
-// logTail is the last TailLines lines of the run's log, found through
+// logTail is the last tailLines lines of the run's log, found through
 // its result.json (the "log" field, default "log").
 func logTail(runDir string) string {
 	if runDir == "" {
@@ -161,7 +161,7 @@ func logTail(runDir string) string {
 	}
 	name := "log"
 	if b, err := os.ReadFile(filepath.Join(runDir, "result.json")); err == nil {
-		var r Result
+		var r RunRecord
 		if json.Unmarshal(b, &r) == nil && r.Log != "" {
 			name = r.Log
 		}
@@ -174,7 +174,7 @@ func logTail(runDir string) string {
 	return tail
 }
 
-// readTail reads the last TailLines lines of the file.
+// readTail reads the last tailLines lines of the file.
 func readTail(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -196,7 +196,7 @@ func readTail(path string) (string, error) {
 		}
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	lines = lines[max(len(lines)-TailLines, 0):]
+	lines = lines[max(len(lines)-tailLines, 0):]
 	out := ansi.ReplaceAllString(strings.Join(lines, "\n"), "")
 	return xmlText(strings.ReplaceAll(out, "\r", "")) + "\n", nil
 }

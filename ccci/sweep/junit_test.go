@@ -52,7 +52,7 @@ func TestWriteJUnit(t *testing.T) {
 		Error: "a recipe test failed",
 	}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, s); err != nil {
+	if err := s.WriteJUnit(&buf); err != nil {
 		t.Fatal(err)
 	}
 	var got junitSuites
@@ -84,11 +84,11 @@ func TestWriteJUnit(t *testing.T) {
 	checkCase(t, suite.Cases[6], "deferred, 1.0.0+1 -> 1.1.0+1; new-version: ", "")
 	checkCase(t, suite.Cases[7], "a recipe test failed", "")
 	if c := suite.Cases[1].Failure; c != nil {
-		if n := strings.Count(c.Text, "\n"); n != TailLines {
-			t.Errorf("failure text has %d lines, want %d", n, TailLines)
+		if n := strings.Count(c.Text, "\n"); n != tailLines {
+			t.Errorf("failure text has %d lines, want %d", n, tailLines)
 		}
 		if strings.Contains(c.Text, "line 30 ") || !strings.Contains(c.Text, "line 80 ") || strings.Contains(c.Text, "\x1b") {
-			t.Errorf("failure text is not the last %d lines without escapes:\n%s", TailLines, c.Text)
+			t.Errorf("failure text is not the last %d lines without escapes:\n%s", tailLines, c.Text)
 		}
 	}
 }
@@ -128,8 +128,8 @@ func TestReadTailLongLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-	if len(lines) != TailLines || lines[len(lines)-1] != "last" || lines[0] != line[:1000] {
+	if len(lines) != tailLines || lines[len(lines)-1] != "last" || lines[0] != line[:1000] {
 		t.Errorf("readTail(200 long lines + last) = %d lines ending %q, want %d whole lines ending \"last\"",
-			len(lines), lines[len(lines)-1], TailLines)
+			len(lines), lines[len(lines)-1], tailLines)
 	}
 }

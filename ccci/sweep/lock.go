@@ -33,25 +33,21 @@ func lockSweep(lockdir string) (*ccci.Lock, error) {
 type hostLock struct {
 	path     string
 	deadline time.Time
-	poll     time.Duration
 
 	mu    sync.Mutex // held while waiting, so joiners queue behind the waiter
 	count int
 	lock  *ccci.Lock
 }
 
-func newHostLock(lockdir string, deadline time.Time, poll time.Duration) *hostLock {
-	if poll <= 0 {
-		poll = time.Second
-	}
-	return &hostLock{path: ccci.RunActivePath(lockdir), deadline: deadline, poll: poll}
+func newHostLock(lockdir string, deadline time.Time) *hostLock {
+	return &hostLock{path: ccci.RunActivePath(lockdir), deadline: deadline}
 }
 
 // acquire joins the sweep's exclusive hold, taking it first if no run holds
 // it. It returns the locked file (for the child) or an error wrapping
 // ccci.ErrDeferred past the deadline, or ctx's error. waiting (if not nil)
 // is called once when a CI job makes it wait.
-func (h *hostLock) acquire(ctx context.Context, waiting func(holder error)) (*os.File, error) {
+func (h *hostLock) acquire(ctx context.Context, waiting func()) (*os.File, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.count > 0 {
@@ -61,10 +57,10 @@ func (h *hostLock) acquire(ctx context.Context, waiting func(holder error)) (*os
 	l, err := ccci.TryLock(h.path, true)
 	if errors.Is(err, ccci.ErrLocked) {
 		if waiting != nil && time.Now().Before(h.deadline) {
-			waiting(err)
+			waiting()
 		}
 		dctx, cancel := context.WithDeadline(ctx, h.deadline)
-		l, err = ccci.WaitLock(dctx, h.path, true, h.poll)
+		l, err = ccci.WaitLock(dctx, h.path, true, 0)
 		cancel()
 	}
 	switch {

@@ -15,9 +15,9 @@ import (
 	"coopcloud.tech/cc-ci/ccci/env"
 )
 
-// NotifyTimeout bounds a notify command. A shorter deadline on the
-// context passed to Notify wins.
-const NotifyTimeout = 2 * time.Minute
+// notifyTimeout bounds a notify command. A shorter deadline on the
+// context passed to notify wins.
+const notifyTimeout = 2 * time.Minute
 
 // notifyGrace is how long a notify command has between SIGTERM and SIGKILL.
 const notifyGrace = 5 * time.Second
@@ -25,8 +25,8 @@ const notifyGrace = 5 * time.Second
 // notifyOutputMax is how much of the command's output a NotifyError keeps.
 const notifyOutputMax = 2048
 
-// StatusEnv is the variable that carries Summary.Status to the notify command.
-const StatusEnv = "CCCI_SWEEP_STATUS"
+// statusEnv is the variable that carries Summary.Status to the notify command.
+const statusEnv = "CCCI_SWEEP_STATUS"
 
 // NotifyError is a notify command that could not start, failed or timed out.
 // It names the command and how it ended; Output holds the end of what the
@@ -51,17 +51,17 @@ func (e *NotifyError) Error() string {
 
 func (e *NotifyError) Unwrap() error { return e.Err }
 
-// Notify runs argv with the summary JSON on stdin and CCCI_SWEEP_STATUS set
+// notify runs argv with the summary JSON on stdin and CCCI_SWEEP_STATUS set
 // to s.Status, in the environment e: argv[0] is resolved with e.LookPath and
 // the command sees e.Environ(os.Environ()), so it finds the same tools as
 // the recipe runs. A nil e means the caller's own PATH and environment.
 //
-// The command runs in its own process group for at most NotifyTimeout (or
+// The command runs in its own process group for at most notifyTimeout (or
 // until ctx ends); then the group gets SIGTERM, and SIGKILL a few seconds
 // later. An empty argv does nothing. Any failure comes back as a
 // *NotifyError; it is the caller's to report, never to turn into the
 // sweep's own result.
-func Notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error {
+func notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error {
 	if len(argv) == 0 {
 		return nil
 	}
@@ -73,10 +73,10 @@ func Notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error {
 	if err != nil {
 		return &NotifyError{Command: argv[0], ExitStatus: -1, Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, NotifyTimeout)
+	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
 	defer cancel()
 	var out tailBuffer
-	cmd := ccci.GroupCommand(ctx, path, argv, append(environ, StatusEnv+"="+s.Status), notifyGrace)
+	cmd := ccci.GroupCommand(ctx, path, argv, append(environ, statusEnv+"="+s.Status), notifyGrace)
 	cmd.Stdin = bytes.NewReader(append(body, '\n'))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()

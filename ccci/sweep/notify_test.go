@@ -41,10 +41,10 @@ func notifySummary() *Summary {
 
 func TestNotifyStdinAndStatus(t *testing.T) {
 	dir := t.TempDir()
-	hook := writeScript(t, dir, "hook", `cat > "$0.stdin"; printf %s "$`+StatusEnv+`" > "$0.status"`+"\n")
+	hook := writeScript(t, dir, "hook", `cat > "$0.stdin"; printf %s "$`+statusEnv+`" > "$0.status"`+"\n")
 	s := notifySummary()
-	if err := Notify(context.Background(), nil, []string{hook}, s); err != nil {
-		t.Fatalf("Notify(%s) = %v, want nil", hook, err)
+	if err := notify(context.Background(), nil, []string{hook}, s); err != nil {
+		t.Fatalf("notify(%s) = %v, want nil", hook, err)
 	}
 	stdin, err := os.ReadFile(hook + ".stdin")
 	if err != nil {
@@ -59,16 +59,16 @@ func TestNotifyStdinAndStatus(t *testing.T) {
 	}
 	status, _ := os.ReadFile(hook + ".status")
 	if string(status) != "failed" {
-		t.Errorf("%s = %q, want %q", StatusEnv, status, "failed")
+		t.Errorf("%s = %q, want %q", statusEnv, status, "failed")
 	}
 }
 
 func TestNotifyDeclaredEnv(t *testing.T) {
 	bin := t.TempDir()
-	writeScript(t, bin, "notify-hook", `cat > "$0.stdin"; printf '%s\n%s' "$PATH" "$`+StatusEnv+`" > "$0.env"`+"\n")
+	writeScript(t, bin, "notify-hook", `cat > "$0.stdin"; printf '%s\n%s' "$PATH" "$`+statusEnv+`" > "$0.env"`+"\n")
 	e := &env.Env{Spec: env.Spec{Path: []string{bin}}, Tools: map[string]string{}}
-	if err := Notify(context.Background(), e, []string{"notify-hook"}, &Summary{Status: "ok"}); err != nil {
-		t.Fatalf("Notify(notify-hook) = %v, want nil", err)
+	if err := notify(context.Background(), e, []string{"notify-hook"}, &Summary{Status: "ok"}); err != nil {
+		t.Fatalf("notify(notify-hook) = %v, want nil", err)
 	}
 	got, err := os.ReadFile(filepath.Join(bin, "notify-hook.env"))
 	if err != nil {
@@ -91,18 +91,18 @@ func TestNotifyFailures(t *testing.T) {
 		{[]string{filepath.Join(dir, "absent")}, -1, "notify " + filepath.Join(dir, "absent") + ": "},
 	}
 	for _, tt := range tests {
-		err := Notify(context.Background(), nil, tt.argv, notifySummary())
+		err := notify(context.Background(), nil, tt.argv, notifySummary())
 		var ne *NotifyError
 		if !errors.As(err, &ne) {
-			t.Errorf("Notify(%q) = %v, want a *NotifyError", tt.argv, err)
+			t.Errorf("notify(%q) = %v, want a *NotifyError", tt.argv, err)
 			continue
 		}
 		if ne.ExitStatus != tt.wantStatus || !strings.HasPrefix(err.Error(), tt.wantMsg) {
-			t.Errorf("Notify(%q) = %q (status %d), want prefix %q (status %d)", tt.argv, err, ne.ExitStatus, tt.wantMsg, tt.wantStatus)
+			t.Errorf("notify(%q) = %q (status %d), want prefix %q (status %d)", tt.argv, err, ne.ExitStatus, tt.wantMsg, tt.wantStatus)
 		}
 	}
-	if err := Notify(context.Background(), nil, nil, notifySummary()); err != nil {
-		t.Errorf("Notify(nil argv) = %v, want nil", err)
+	if err := notify(context.Background(), nil, nil, notifySummary()); err != nil {
+		t.Errorf("notify(nil argv) = %v, want nil", err)
 	}
 }
 
@@ -112,9 +112,9 @@ func TestNotifyTimeoutKillsGroup(t *testing.T) {
 	hook := writeScript(t, dir, "hang", "sleep 1000 &\necho $! > "+pidfile+".new && mv "+pidfile+".new "+pidfile+"\nsleep 1000\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	err := Notify(ctx, nil, []string{hook}, notifySummary())
+	err := notify(ctx, nil, []string{hook}, notifySummary())
 	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Notify(hang) = %v, want context.DeadlineExceeded", err)
+		t.Fatalf("notify(hang) = %v, want context.DeadlineExceeded", err)
 	}
 	rtGone(t, pidfile)
 }
@@ -125,8 +125,8 @@ func TestNotifyLeavesNothingBehind(t *testing.T) {
 	dir := t.TempDir()
 	pidfile := filepath.Join(dir, "pid")
 	hook := writeScript(t, dir, "fork", "sleep 1000 >/dev/null 2>&1 &\necho $! > "+pidfile+".new && mv "+pidfile+".new "+pidfile+"\n")
-	if err := Notify(context.Background(), nil, []string{hook}, notifySummary()); err != nil {
-		t.Fatalf("Notify(fork) = %v", err)
+	if err := notify(context.Background(), nil, []string{hook}, notifySummary()); err != nil {
+		t.Fatalf("notify(fork) = %v", err)
 	}
 	rtGone(t, pidfile)
 }

@@ -1,15 +1,29 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
-// Plan decides, per recipe, whether to run it and why (the table in the
+// Plan says, per enrolled recipe, what a sweep with these options would
+// do and why: what "cc-ci-sweep plan" shows. It takes no lock and changes
+// nothing. The decisions are sorted by recipe name; a recipe whose tags
+// cannot be read is a skip with reason unreadable (and a Warning event).
+func Plan(ctx context.Context, cfg *ccci.Config, opts Options) ([]Decision, error) {
+	g, err := gather(ctx, cfg, opts, newEvents(opts.Events))
+	if err != nil {
+		return nil, err
+	}
+	return g.decide(opts), nil
+}
+
+// plan decides, per recipe, whether to run it and why (the table in the
 // package doc). It is pure: it reads no files, no clock and no network, so
 // the same inputs always give the same plan. The result is sorted by
 // recipe name. st may be nil (no canonical versions).
@@ -17,18 +31,22 @@ import (
 // Recipes not named in opts.Only (when it names any) stay in the plan as
 // skips with reason not-selected, so reports still list every enrolled
 // recipe; names in opts.Only that no input holds are reported by
-// Options.Unknown, not here.
-func Plan(in []Input, st *State, opts Options) []Decision {
+// Options.unknown, not here.
+func plan(in []input, st *state, opts Options) []Decision {
 	only := opts.selected()
 	ds := make([]Decision, 0, len(in))
 	for _, inp := range in {
-		name := inp.Recipe.Name
-		if only != nil && !only[name] {
-			ds = append(ds, Decision{Recipe: name, Action: ActionSkip, Reason: Excluded,
+		name := inp.recipe.Name
+		switch {
+		case only != nil && !only[name]:
+			ds = append(ds, Decision{Recipe: name, Action: ActionSkip, Reason: NotSelected,
 				Detail: "not selected by -only"})
-			continue
+		case inp.err != nil:
+			ds = append(ds, Decision{Recipe: name, Action: ActionSkip, Reason: Unreadable,
+				Detail: inp.err.Error(), Warning: true})
+		default:
+			ds = append(ds, planOne(inp, st.record(name), opts))
 		}
-		ds = append(ds, planOne(inp, st.Record(name), opts))
 	}
 	slices.SortStableFunc(ds, func(a, b Decision) int { return strings.Compare(a.Recipe, b.Recipe) })
 	return ds
@@ -48,12 +66,12 @@ func (o Options) selected() map[string]bool {
 	return m
 }
 
-// Unknown returns the names in o.Only that no input holds, sorted, so a
+// unknown returns the names in o.Only that no input holds, sorted, so a
 // caller can refuse "-only gitae" instead of planning nothing.
-func (o Options) Unknown(in []Input) []string {
+func (o Options) unknown(in []input) []string {
 	have := map[string]bool{}
 	for _, inp := range in {
-		have[inp.Recipe.Name] = true
+		have[inp.recipe.Name] = true
 	}
 	var out []string
 	for n := range o.selected() {
@@ -66,9 +84,9 @@ func (o Options) Unknown(in []Input) []string {
 }
 
 // planOne decides for one recipe; rec may be nil.
-func planOne(inp Input, rec *Record, opts Options) Decision {
-	d := Decision{Recipe: inp.Recipe.Name}
-	names := recipe.TagNames(inp.Tags)
+func planOne(inp input, rec *Record, opts Options) Decision {
+	d := Decision{Recipe: inp.recipe.Name}
+	names := recipe.TagNames(inp.tags)
 	rels, left := recipe.Releases(names)
 	if len(rels) == 0 {
 		d.Action, d.Reason = ActionSkip, NeverReleased
@@ -77,8 +95,8 @@ func planOne(inp Input, rec *Record, opts Options) Decision {
 	}
 	latest := rels[len(rels)-1] // Releases sorts ascending
 	d.To = latest.String()
-	d.Commit = tagCommit(inp.Tags, d.To)
-	decide(&d, latest, rels, inp.Tags, rec, opts)
+	d.Commit = tagCommit(inp.tags, d.To)
+	decide(&d, latest, rels, inp.tags, rec, opts)
 	if d.Action == ActionRun && d.Reason != UpToDate {
 		knownFailure(&d, rec, opts)
 	}

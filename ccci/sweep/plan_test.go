@@ -23,19 +23,19 @@ var update = flag.Bool("update", false, "rewrite the -- want -- sections of test
 // optional -- state.json --, optional -- options -- (Options as JSON) and
 // -- want -- (the plan JSON).
 type planCase struct {
-	in   []Input
-	st   *State
+	in   []input
+	st   *state
 	opts Options
 }
 
 func parsePlanCase(t *testing.T, file string, a *txtar.Archive) planCase {
 	t.Helper()
 	var c planCase
-	c.st = NewState()
+	c.st = newState()
 	for _, f := range a.Files {
 		switch name, ok := strings.CutPrefix(f.Name, "tags/"); {
 		case ok:
-			c.in = append(c.in, Input{Recipe: recipe.Recipe{Name: name, Dir: "/nonexistent/" + name}, Tags: parseTags(f.Data)})
+			c.in = append(c.in, input{recipe: recipe.Recipe{Name: name, Dir: "/nonexistent/" + name}, tags: parseTags(f.Data)})
 		case f.Name == "state.json":
 			st, err := parseState(file, f.Data)
 			if err != nil {
@@ -81,7 +81,7 @@ func TestPlanFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := parsePlanCase(t, file, a)
-			got, err := json.MarshalIndent(Plan(c.in, c.st, c.opts), "", "  ")
+			got, err := json.MarshalIndent(plan(c.in, c.st, c.opts), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,15 +126,15 @@ func setSection(a *txtar.Archive, name string, data []byte) {
 // TestPlanPure checks that Plan does not depend on input order and does
 // not modify its inputs.
 func TestPlanPure(t *testing.T) {
-	in := []Input{
-		{Recipe: recipe.Recipe{Name: "zammad"}, Tags: parseTags([]byte("1.0.0+6.0\n2.0.0+6.1\n"))},
-		{Recipe: recipe.Recipe{Name: "gitea"}, Tags: parseTags([]byte("3.6.0+1.24.2\n3.5.3+1.24.2\n"))},
+	in := []input{
+		{recipe: recipe.Recipe{Name: "zammad"}, tags: parseTags([]byte("1.0.0+6.0\n2.0.0+6.1\n"))},
+		{recipe: recipe.Recipe{Name: "gitea"}, tags: parseTags([]byte("3.6.0+1.24.2\n3.5.3+1.24.2\n"))},
 	}
-	st := NewState()
+	st := newState()
 	st.Recipes["gitea"] = &Record{Version: "3.5.3+1.24.2"}
 	before, _ := json.Marshal(st)
-	a := Plan(in, st, Options{})
-	b := Plan([]Input{in[1], in[0]}, st, Options{})
+	a := plan(in, st, Options{})
+	b := plan([]input{in[1], in[0]}, st, Options{})
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("Plan depends on input order (-first +second):\n%s", diff)
 	}
@@ -147,8 +147,8 @@ func TestPlanPure(t *testing.T) {
 }
 
 func TestPlanNilState(t *testing.T) {
-	in := []Input{{Recipe: recipe.Recipe{Name: "gitea"}, Tags: parseTags([]byte("3.6.0+1.24.2\n"))}}
-	got := Plan(in, nil, Options{})
+	in := []input{{recipe: recipe.Recipe{Name: "gitea"}, tags: parseTags([]byte("3.6.0+1.24.2\n"))}}
+	got := plan(in, nil, Options{})
 	want := []Decision{{Recipe: "gitea", Action: ActionRun, Reason: NeverVerified,
 		Detail: "no canonical version; latest tag 3.6.0+1.24.2", To: "3.6.0+1.24.2"}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -157,7 +157,7 @@ func TestPlanNilState(t *testing.T) {
 }
 
 func TestOptionsUnknown(t *testing.T) {
-	in := []Input{{Recipe: recipe.Recipe{Name: "gitea"}}, {Recipe: recipe.Recipe{Name: "nextcloud"}}}
+	in := []input{{recipe: recipe.Recipe{Name: "gitea"}}, {recipe: recipe.Recipe{Name: "nextcloud"}}}
 	tests := []struct {
 		only []string
 		want []string
@@ -168,7 +168,7 @@ func TestOptionsUnknown(t *testing.T) {
 		{[]string{"gitae", "gitea", "zulip"}, []string{"gitae", "zulip"}},
 	}
 	for _, tt := range tests {
-		got := Options{Only: tt.only}.Unknown(in)
+		got := Options{Only: tt.only}.unknown(in)
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("Options{Only: %q}.Unknown mismatch (-want +got):\n%s", tt.only, diff)
 		}
@@ -184,10 +184,10 @@ func FuzzPlan(f *testing.F) {
 	f.Add("v1.0.0\n1.1.0\n0.7.0+3.3.1-9-g7ae7b0f", "v1.0.0", "timeout", false)
 	f.Add("3.5.3+1.24.2\n3.5.3+1.25.0", "3.5.3+1.24.0", "pass", true)
 	f.Fuzz(func(t *testing.T, tags, canon, verdict string, weekly bool) {
-		in := []Input{{Recipe: recipe.Recipe{Name: "r"}, Tags: parseTags([]byte(tags))}}
-		st := NewState()
+		in := []input{{recipe: recipe.Recipe{Name: "r"}, tags: parseTags([]byte(tags))}}
+		st := newState()
 		st.Recipes["r"] = &Record{Version: canon, Last: &Last{Version: canon, Verdict: Verdict(verdict)}}
-		ds := Plan(in, st, Options{Weekly: weekly})
+		ds := plan(in, st, Options{Weekly: weekly})
 		if len(ds) != 1 {
 			t.Fatalf("Plan = %d decisions, want 1", len(ds))
 		}

@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"os/exec"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
-	"coopcloud.tech/cc-ci/ccci/env"
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
@@ -53,8 +51,10 @@ func rtRepo(t testing.TB, dir string, tags ...string) {
 }
 
 // rtSweep makes recipes (name -> tags), a runner script with body and the
-// config pointing at them, all under a fresh temporary directory.
-func rtSweep(t *testing.T, recipes map[string][]string, body string) *ccci.Config {
+// config pointing at them, all under a fresh temporary directory. The
+// config is parsed as cc-ci-sweep parses its file, so every default is
+// the real one.
+func rtSweep(t testing.TB, recipes map[string][]string, body string) *ccci.Config {
 	t.Helper()
 	root := t.TempDir()
 	for name, tags := range recipes {
@@ -64,22 +64,38 @@ func rtSweep(t *testing.T, recipes map[string][]string, body string) *ccci.Confi
 	if err := os.WriteFile(runner, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &ccci.Config{
-		Env: env.Spec{Path: []string{"/usr/bin", "/bin"}, Tools: []string{"sh"}},
-		Sweep: ccci.Sweep{
-			Recipes: filepath.Join(root, "recipes"),
-			State:   filepath.Join(root, "state.json"),
-			Run:     []string{runner},
-			Lockdir: filepath.Join(root, "lock"),
-			Timeout: time.Minute,
-			Grace:   time.Second,
-		},
-	}
+	return rtConfig(t, root, fmt.Sprintf("run = [%q]\n", runner))
 }
 
-func rtState(t *testing.T, path string) *State {
+// rtConfig writes and parses root/ccci.toml: the recipes folder, state
+// file and lock directory under root, a one-minute timeout, and sweep
+// holding more [sweep] keys.
+func rtConfig(t testing.TB, root, sweep string) *ccci.Config {
 	t.Helper()
-	st, err := ReadState(path)
+	text := fmt.Sprintf(`[env]
+path = ["/usr/bin", "/bin"]
+tools = ["sh"]
+[sweep]
+recipes = %q
+state = %q
+lockdir = %q
+timeout = "1m"
+grace = "1s"
+`, filepath.Join(root, "recipes"), filepath.Join(root, "state.json"), filepath.Join(root, "lock")) + sweep
+	file := filepath.Join(root, "ccci.toml")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ccci.ParseConfig(file, []byte(text), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func rtState(t *testing.T, path string) *state {
+	t.Helper()
+	st, err := readState(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +107,7 @@ func TestRunPassPromotes(t *testing.T) {
 		`test "$(git -C "$ABRA_DIR/recipes/$CCCI_RECIPE" rev-parse HEAD)" = "$CCCI_COMMIT" || exit 7`)
 	cfg.Env.Tools = append(cfg.Env.Tools, "git")
 	var events []Event
-	s, err := Run(context.Background(), RunOptions{Config: cfg, Progress: func(ev Event) { events = append(events, ev) }})
+	s, err := Run(context.Background(), cfg, Options{Events: func(ev Event) { events = append(events, ev) }})
 	if err != nil {
 		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
 	}
@@ -102,61 +118,66 @@ func TestRunPassPromotes(t *testing.T) {
 	if o.Verdict != Pass || !o.Promoted || o.To != "1.1.0+1.0" {
 		t.Errorf("outcome = %+v, want pass, promoted to 1.1.0+1.0", o)
 	}
-	if len(events) != 2 || events[0].Done || !events[1].Done || events[1].Index != 1 || events[1].Total != 1 {
+	if len(events) != 2 || events[0].Kind != Started || events[1].Kind != Finished || events[1].Index != 1 || events[1].Total != 1 {
 		t.Errorf("events = %+v, want start then end of [1/1]", events)
 	}
 	rec := rtState(t, cfg.Sweep.State).Recipes["app"]
 	if rec == nil || rec.Version != "1.1.0+1.0" || rec.Commit != o.Commit || rec.Last == nil || rec.Last.Verdict != Pass {
 		t.Errorf("state record = %+v, want canonical 1.1.0+1.0 at %s with last pass", rec, o.Commit)
 	}
-	res, err := ReadResult(o.RunDir)
-	if err != nil {
-		t.Fatal(err)
+	res := readRun("app", o.RunDir)
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
 	if res.Verdict != Pass || !res.Promoted || res.Commit != o.Commit || res.Fingerprint != s.Fingerprint || res.ExitStatus != 0 {
 		t.Errorf("result.json = %+v", res)
 	}
-	if _, err := os.Stat(filepath.Join(o.RunDir, LogFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(o.RunDir, logFile)); err != nil {
 		t.Errorf("run log: %v", err)
 	}
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg.Sweep.State), "runs", SummaryFile))
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg.Sweep.State), "runs", summaryFile))
 	if err != nil {
 		t.Fatalf("last sweep summary: %v", err)
 	}
 	var last Summary
 	if err := json.Unmarshal(b, &last); err != nil || last.Status != "ok" || len(last.Outcomes) != 1 || !last.Outcomes[0].Promoted {
-		t.Errorf("%s = %+v (%v), want the ok summary", SummaryFile, last, err)
+		t.Errorf("%s = %+v (%v), want the ok summary", summaryFile, last, err)
 	}
 }
 
-// TestRunJobsBound counts the commands running at once with an atomic
-// counter: never more than jobs, and jobs reached (each runner waits a
-// little for a peer).
+// TestRunJobsBound counts the runners active at once, each marking
+// itself in a shared folder: never more than jobs, and jobs reached (each
+// runner waits, up to a deadline, for a peer to start).
 func TestRunJobsBound(t *testing.T) {
 	const jobs = 2
 	recipes := map[string][]string{}
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		recipes[n] = []string{"1.0.0+1.0"}
 	}
-	cfg := rtSweep(t, recipes, "")
-	var active, peak atomic.Int32
-	o := RunOptions{Config: cfg, Jobs: jobs}
-	o.runCmd = func(cmd *exec.Cmd) error {
-		n := active.Add(1)
-		defer active.Add(-1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		for i := 0; i < 400 && active.Load() < jobs; i++ {
-			time.Sleep(5 * time.Millisecond) // give a peer the chance to start
-		}
-		return cmd.Run()
-	}
-	s, err := Run(context.Background(), o)
+	cfg := rtSweep(t, recipes, `set -e
+mkdir "$ACTIVE/$CCCI_RECIPE"
+ls "$ACTIVE" | wc -l >> "$SEEN"
+i=0
+while [ "$(ls "$ACTIVE" | wc -l)" -lt 2 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+ls "$ACTIVE" | wc -l >> "$SEEN"
+rmdir "$ACTIVE/$CCCI_RECIPE"`)
+	active, seen := t.TempDir(), filepath.Join(t.TempDir(), "seen")
+	cfg.Env.Vars = map[string]string{"ACTIVE": active, "SEEN": seen}
+	s, err := Run(context.Background(), cfg, Options{Jobs: jobs})
 	if err != nil {
 		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
 	}
-	if got := peak.Load(); got != jobs {
-		t.Errorf("peak concurrency = %d, want %d", got, jobs)
+	b, err := os.ReadFile(seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := 0
+	for f := range strings.FieldsSeq(string(b)) {
+		n, _ := strconv.Atoi(f)
+		peak = max(peak, n)
+	}
+	if peak != jobs {
+		t.Errorf("peak concurrency = %d (counts seen %q), want %d", peak, b, jobs)
 	}
 	for _, out := range s.Outcomes {
 		if out.Verdict != Pass || !out.Promoted {
@@ -169,7 +190,7 @@ func TestRunJobsBound(t *testing.T) {
 func TestRunFailureDoesNotStopOthers(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"a": {"1.0.0+1"}, "bad": {"1.0.0+1"}, "c": {"1.0.0+1"}},
 		`[ "$CCCI_RECIPE" != bad ] || exit 3`)
-	s, err := Run(context.Background(), RunOptions{Config: cfg, Jobs: 2})
+	s, err := Run(context.Background(), cfg, Options{Jobs: 2})
 	if !errors.Is(err, ccci.ErrFailed) || ccci.ExitCode(err) != ccci.ExitFailed {
 		t.Fatalf("Run = %v, want ErrFailed (exit 1)", err)
 	}
@@ -202,8 +223,8 @@ func TestRunInterrupted(t *testing.T) {
 	cfg.Env.Vars = map[string]string{"PIDFILE": pidfile}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := RunOptions{Config: cfg, Progress: func(ev Event) {
-		if !ev.Done && !ev.Waiting {
+	o := Options{Events: func(ev Event) {
+		if ev.Kind == Started {
 			go func() {
 				for range 500 {
 					if _, err := os.Stat(pidfile); err == nil {
@@ -215,7 +236,7 @@ func TestRunInterrupted(t *testing.T) {
 			}()
 		}
 	}}
-	s, err := Run(ctx, o)
+	s, err := Run(ctx, cfg, o)
 	if !errors.Is(err, ccci.ErrInterrupted) || ccci.ExitCode(err) != ccci.ExitInterrupted {
 		t.Fatalf("Run = %v, want ErrInterrupted (exit 130)", err)
 	}
@@ -273,9 +294,9 @@ func TestRunDeferred(t *testing.T) {
 	}
 	defer ci.Unlock()
 	waited := 0
-	s, err := Run(context.Background(), RunOptions{Config: cfg, Defer: 200 * time.Millisecond, Poll: 20 * time.Millisecond,
-		Progress: func(ev Event) {
-			if ev.Waiting {
+	s, err := Run(context.Background(), cfg, Options{Defer: 200 * time.Millisecond,
+		Events: func(ev Event) {
+			if ev.Kind == Waiting {
 				waited++
 			}
 		}})
@@ -303,7 +324,7 @@ func TestRunBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Unlock()
-	_, err = Run(context.Background(), RunOptions{Config: cfg})
+	_, err = Run(context.Background(), cfg, Options{})
 	if !errors.Is(err, ccci.ErrLocked) || ccci.ExitCode(err) != ccci.ExitBusy {
 		t.Fatalf("Run = %v, want ErrLocked (exit 75)", err)
 	}
@@ -317,7 +338,7 @@ func TestRunBusy(t *testing.T) {
 func TestRunNotPromoted(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, `echo garbage > "$STATE"`)
 	cfg.Env.Vars = map[string]string{"STATE": cfg.Sweep.State}
-	s, err := Run(context.Background(), RunOptions{Config: cfg})
+	s, err := Run(context.Background(), cfg, Options{})
 	if err == nil || ccci.ExitCode(err) != ccci.ExitUsage {
 		t.Fatalf("Run = %v, want the state error (exit 2)", err)
 	}
@@ -332,7 +353,7 @@ func TestRunNotPromoted(t *testing.T) {
 
 func TestHostLockSharedHold(t *testing.T) {
 	dir := t.TempDir()
-	h := newHostLock(dir, time.Now().Add(time.Minute), 10*time.Millisecond)
+	h := newHostLock(dir, time.Now().Add(time.Minute))
 	ctx := context.Background()
 	f1, err := h.acquire(ctx, nil)
 	if err != nil {
@@ -394,7 +415,7 @@ func TestRunNotifiesEarlyError(t *testing.T) {
 	if err := os.WriteFile(cfg.Sweep.State, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Run(context.Background(), RunOptions{Config: cfg})
+	s, err := Run(context.Background(), cfg, Options{})
 	if ccci.ExitCode(err) != ccci.ExitUsage || s == nil || s.Status != "error" || len(s.Outcomes) != 0 {
 		t.Fatalf("Run = %+v, %v; want status error, exit 2", s, err)
 	}
@@ -420,15 +441,12 @@ func BenchmarkRunOverhead(b *testing.B) {
 	for name, tags := range recipes {
 		rtRepo(b, filepath.Join(root, "recipes", name), tags...)
 	}
-	cfg := &ccci.Config{
-		Env: env.Spec{Path: []string{"/usr/bin", "/bin"}, Tools: []string{"true"}},
-		Sweep: ccci.Sweep{Recipes: filepath.Join(root, "recipes"), Run: []string{"true"},
-			Lockdir: filepath.Join(root, "lock"), Timeout: time.Minute, Grace: time.Second, Jobs: 2},
-	}
+	cfg := rtConfig(b, root, "run = [\"true\"]\njobs = 2\n")
+	cfg.Env.Tools = []string{"true"}
 	b.ResetTimer()
 	for i := range b.N {
 		cfg.Sweep.State = filepath.Join(root, fmt.Sprintf("state-%d.json", i))
-		s, err := Run(context.Background(), RunOptions{Config: cfg})
+		s, err := Run(context.Background(), cfg, Options{})
 		if err != nil || len(s.Outcomes) != len(recipes) {
 			b.Fatalf("Run = %v", err)
 		}
@@ -441,7 +459,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 func TestRunNoCommand(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, "exit 0")
 	cfg.Sweep.Run = nil
-	s, err := Run(context.Background(), RunOptions{Config: cfg})
+	s, err := Run(context.Background(), cfg, Options{})
 	if code := ccci.ExitCode(err); code != ccci.ExitUsage || !strings.Contains(fmt.Sprint(err), "sweep.run is not set") {
 		t.Fatalf("Run without a command = %v (exit %d), want sweep.run is not set, exit 2", err, code)
 	}
@@ -453,10 +471,9 @@ func TestRunNoCommand(t *testing.T) {
 	}
 }
 
-// TestPrepareSeesMovedCanonicalTag: a canonical tag moved to another commit
-// since it passed is planned as retagged by the real sweep's Prepare, not
-// called up to date.
-func TestPrepareSeesMovedCanonicalTag(t *testing.T) {
+// TestPlanSeesMovedCanonicalTag: a canonical tag moved to another commit
+// since it passed is planned as retagged by Plan, not called up to date.
+func TestPlanSeesMovedCanonicalTag(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1", "1.1.0+1"}}, "exit 0")
 	dir := filepath.Join(cfg.Sweep.Recipes, "app")
 	passed := rtGit(t, dir, "rev-parse", "1.1.0+1^{commit}")
@@ -464,17 +481,17 @@ func TestPrepareSeesMovedCanonicalTag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Promote(context.Background(), cfg.Sweep.State, "app", v, passed, time.Now()); err != nil {
+	if _, err := writeCanonical(context.Background(), cfg.Sweep.State, "app", v, passed, StatusPass, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
-	_, ds, err := Prepare(context.Background(), &RunOptions{Config: cfg})
+	ds, err := Plan(context.Background(), cfg, Options{})
 	if err != nil || len(ds) != 1 || ds[0].Reason != UpToDate {
-		t.Fatalf("Prepare before the move = %+v, %v; want app up-to-date", ds, err)
+		t.Fatalf("Plan before the move = %+v, %v; want app up-to-date", ds, err)
 	}
 	rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "sneaky")
 	rtGit(t, dir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
-	_, ds, err = Prepare(context.Background(), &RunOptions{Config: cfg})
+	ds, err = Plan(context.Background(), cfg, Options{})
 	if err != nil || len(ds) != 1 || ds[0].Reason != Retagged || ds[0].Action != ActionRun {
-		t.Errorf("Prepare after the tag moved = %+v, %v; want app run, retagged", ds, err)
+		t.Errorf("Plan after the tag moved = %+v, %v; want app run, retagged", ds, err)
 	}
 }

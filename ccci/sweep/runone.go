@@ -15,19 +15,6 @@ import (
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
-// Variables every recipe run gets, beside the [env] environment (and
-// CCCI_RUN_LOCK_FD=3, the sweep's run-active lock, and CCCI_CONFIG, the
-// sweep's config file, so that a nested cc-ci-run finds both).
-// A cc-ci-run in the run command hands them on to its job
-// (ccci.SweepRunVars).
-const (
-	VarAbraDir     = ccci.VarAbraDir     // a fresh directory holding recipes/<recipe>
-	VarRecipe      = ccci.VarRecipe      // the recipe's name
-	VarVersion     = ccci.VarVersion     // the tag under test
-	VarFromVersion = ccci.VarFromVersion // the upgrade base, "" if none
-	VarCommit      = ccci.VarCommit      // the tag's commit, checked out
-)
-
 // recordTimeout bounds the state writes made after an interrupt.
 const recordTimeout = 30 * time.Second
 
@@ -42,9 +29,8 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 	if err := ctx.Err(); err != nil {
 		return notStarted(out, err), nil
 	}
-	lockf, err := sw.host.acquire(ctx, func(holder error) {
-		sw.o.logger().Info("waiting for CI jobs", "recipe", d.Recipe, "lock", holder.Error(), "until", sw.host.deadline)
-		sw.progress(Event{Index: sw.next(false), Total: total, Waiting: true, Until: sw.host.deadline, Outcome: out})
+	lockf, err := sw.host.acquire(ctx, func() {
+		sw.ev.emit(Event{Kind: Waiting, Recipe: d.Recipe, Index: sw.next(false), Total: total, Until: sw.host.deadline, Outcome: out})
 	})
 	if err != nil {
 		if errors.Is(err, ccci.ErrDeferred) || ctx.Err() != nil {
@@ -55,28 +41,28 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 	}
 	defer func() {
 		if err := sw.host.release(); err != nil {
-			sw.o.warn(err)
+			sw.ev.warn(err)
 		}
 	}()
 	idx := sw.next(true)
-	sw.progress(Event{Index: idx, Total: total, Outcome: out})
-	res, dir, err := sw.execute(ctx, d, lockf)
+	sw.ev.emit(Event{Kind: Started, Recipe: d.Recipe, Index: idx, Total: total, Outcome: out})
+	res, err := sw.execute(ctx, d, lockf)
 	if err != nil {
-		out.Verdict, out.RunDir, out.Note = Error, dir, err.Error()
+		out.Verdict, out.RunDir, out.Note = Error, res.Dir, err.Error()
 		return out, err
 	}
-	out.Verdict, out.RunDir, out.Duration, out.Note = res.Verdict, dir, res.Duration, res.Note
+	out.Verdict, out.RunDir, out.Duration, out.Note = res.Verdict, res.Dir, res.Duration, res.Note
 	if res.Verdict == Pass {
 		out.Promoted, out.Note, err = sw.promote(ctx, d)
 		res.Promoted, res.Note = out.Promoted, out.Note
-		if werr := WriteResult(dir, res); err == nil {
+		if werr := writeResult(res); err == nil {
 			err = werr
 		}
 	}
-	if rerr := sw.record(ctx, d, res, dir); err == nil {
+	if rerr := sw.record(ctx, d, res); err == nil {
 		err = rerr
 	}
-	sw.progress(Event{Index: idx, Total: total, Done: true, Outcome: out})
+	sw.ev.emit(Event{Kind: Finished, Recipe: d.Recipe, Index: idx, Total: total, Outcome: out})
 	return out, err
 }
 
@@ -92,35 +78,34 @@ func notStarted(out Outcome, why error) Outcome {
 }
 
 // execute makes the run directory, runs the recipe's test in it and
-// writes result.json.
-func (sw *sweeper) execute(ctx context.Context, d Decision, lockf *os.File) (*Result, string, error) {
-	started := sw.o.now().UTC()
-	dir, err := makeRunDir(runsDir(&sw.o.Config.Sweep), d.Recipe, d.To, started)
+// writes result.json. On error the record's Dir says how far it got.
+func (sw *sweeper) execute(ctx context.Context, d Decision, lockf *os.File) (*RunRecord, error) {
+	started := time.Now().UTC()
+	res := &RunRecord{Recipe: d.Recipe, From: d.From, To: d.To, Commit: d.Commit, Started: started,
+		Fingerprint: sw.sum.Fingerprint, Log: logFile, ExitStatus: -1}
+	dir, err := makeRunDir(sw.cfg.Sweep.Runs, d.Recipe, d.To, started)
 	if err != nil {
-		return nil, "", err
+		return res, err
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	res.Dir = dir
+	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, dir, fmt.Errorf("opening run log: %w", err)
+		return res, fmt.Errorf("opening run log: %w", err)
 	}
 	defer logf.Close()
-	res := &Result{Recipe: d.Recipe, From: d.From, To: d.To, Commit: d.Commit, Started: started,
-		Fingerprint: sw.sum.Fingerprint, Log: LogFile, ExitStatus: -1}
 	res.Verdict, res.ExitStatus, res.Note = sw.spawn(ctx, d, lockf, logf)
-	res.Duration = Duration(sw.o.now().Sub(started).Round(time.Millisecond))
+	res.Duration = Duration(time.Since(started).Round(time.Millisecond))
 	if res.Note != "" {
 		fmt.Fprintf(logf, "cc-ci-sweep: %s: %s\n", res.Verdict, res.Note)
 	}
-	sw.o.logger().Info("run ended", "recipe", d.Recipe, "to", d.To, "verdict", res.Verdict,
-		"exit", res.ExitStatus, "dir", dir)
-	return res, dir, WriteResult(dir, res)
+	return res, writeResult(res)
 }
 
 // spawn checks the recipe out at the tag's commit in a fresh ABRA_DIR and
 // runs [sweep] run there, in its own process group, under the timeout.
 // It returns the verdict, the exit status (-1 if none) and a note.
 func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) (Verdict, int, string) {
-	cfg := &sw.o.Config.Sweep
+	cfg := &sw.cfg.Sweep
 	abra, err := os.MkdirTemp("", "cc-ci-abra-")
 	if err != nil {
 		return Error, -1, err.Error()
@@ -133,26 +118,24 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	if err := recipe.Clone(ctx, sw.source(d.Recipe), checkout, d.Commit); err != nil {
 		return failedStart(ctx, fmt.Errorf("checking out %s at %s: %w", d.To, d.Commit, err))
 	}
-	runCtx, cancel := context.WithTimeout(ctx, orDefault(cfg.Timeout, ccci.DefaultTimeout))
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), sw.caller(), orDefault(cfg.Grace, ccci.DefaultGrace))
+	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), os.Environ(), cfg.Grace)
 	if err != nil {
 		return failedStart(ctx, err)
 	}
 	cmd.Dir = checkout
 	// A sweep killed with -9 takes its run's leader with it.
-	if cmd.SysProcAttr != nil {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
-	cmd.Env = append(cmd.Env, VarAbraDir+"="+abra, VarRecipe+"="+d.Recipe, VarVersion+"="+d.To,
-		VarFromVersion+"="+d.From, VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
-	if f := sw.o.Config.File; f != "" {
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
+		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
+	if f := sw.cfg.File; f != "" {
 		// A nested cc-ci-run reads the same declaration.
 		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{lockf}
-	err = sw.runCmd(cmd)
+	err = cmd.Run()
 	// Nothing of the run's group outlives it ("sleep 1000 &", say).
 	_ = ccci.KillGroup(cmd)
 	return verdict(ctx, runCtx, err)
@@ -181,13 +164,6 @@ func failedStart(ctx context.Context, err error) (Verdict, int, string) {
 	return Error, -1, err.Error()
 }
 
-func (sw *sweeper) runCmd(cmd *exec.Cmd) error {
-	if sw.o.runCmd != nil {
-		return sw.o.runCmd(cmd)
-	}
-	return cmd.Run()
-}
-
 // commandArgv makes a relative command path with a slash absolute against
 // the sweep's working directory, since the run's working directory is the
 // recipe checkout.
@@ -202,38 +178,24 @@ func commandArgv(run []string) []string {
 	return argv
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-func (sw *sweeper) caller() []string {
-	if sw.o.Caller != nil {
-		return sw.o.Caller
-	}
-	return os.Environ()
-}
-
 // source is where a recipe is cloned from: its local clone, else its
 // repository URL.
 func (sw *sweeper) source(name string) string {
-	for _, in := range sw.inputs {
-		if in.Recipe.Name == name {
-			if in.Recipe.Dir != "" {
-				return in.Recipe.Dir
-			}
-			return in.Recipe.Repository
-		}
+	in := sw.gathered.find(name)
+	switch {
+	case in == nil:
+		return ""
+	case in.recipe.Dir != "":
+		return in.recipe.Dir
 	}
-	return ""
+	return in.recipe.Repository
 }
 
 // promote makes d.To the canonical version, then re-reads the state file:
-// "promoted" is what the file says, not what Promote returned.
+// "promoted" is what the file says, not what the write returned. It never
+// goes back past a canonical version that changed during the run.
 func (sw *sweeper) promote(ctx context.Context, d Decision) (bool, string, error) {
-	state := sw.o.Config.Sweep.State
+	path := sw.cfg.Sweep.State
 	if ctx.Err() != nil {
 		return false, "not promoted: interrupted", nil
 	}
@@ -241,29 +203,38 @@ func (sw *sweeper) promote(ctx context.Context, d Decision) (bool, string, error
 	if err != nil {
 		return false, "not promoted: " + err.Error(), nil
 	}
-	if err := Promote(ctx, state, d.Recipe, v, d.Commit, sw.o.now().UTC()); err != nil {
+	var planned string
+	if rec := sw.gathered.state.record(d.Recipe); rec != nil {
+		planned = rec.Version
+	}
+	_, err = writeCanonical(ctx, path, d.Recipe, v, d.Commit, StatusPass, time.Now(), notBackPast(planned, v))
+	var moved *movedError
+	switch {
+	case errors.As(err, &moved):
+		return false, "not promoted: " + err.Error(), nil
+	case err != nil:
 		return false, "not promoted: " + err.Error(), err
 	}
-	st, err := ReadState(state)
+	st, err := readState(path)
 	if err != nil {
 		return false, "not promoted: " + err.Error(), err
 	}
-	rec := st.Recipes[d.Recipe]
+	rec := st.record(d.Recipe)
 	switch {
 	case rec == nil:
-		return false, "not promoted: no record in " + state, nil
+		return false, "not promoted: no record in " + path, nil
 	case rec.Version != d.To || !strings.EqualFold(rec.Commit, d.Commit):
-		return false, fmt.Sprintf("not promoted: %s holds %s at %s", state, rec.Version, rec.Commit), nil
+		return false, fmt.Sprintf("not promoted: %s holds %s at %s", path, rec.Version, rec.Commit), nil
 	}
 	return true, "", nil
 }
 
 // record writes the run as the recipe's last result, even after an
 // interrupt (with a context of its own).
-func (sw *sweeper) record(ctx context.Context, d Decision, res *Result, dir string) error {
+func (sw *sweeper) record(ctx context.Context, d Decision, res *RunRecord) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	last := Last{Version: d.To, Verdict: res.Verdict, TS: res.Started,
-		Log: filepath.Join(dir, LogFile), Duration: res.Duration}
-	return RecordLast(ctx, sw.o.Config.Sweep.State, d.Recipe, last)
+		Log: filepath.Join(res.Dir, logFile), Duration: res.Duration}
+	return recordLast(ctx, sw.cfg.Sweep.State, d.Recipe, last)
 }

@@ -18,17 +18,9 @@ import (
 	"coopcloud.tech/cc-ci/ccci/recipe"
 )
 
-// Record statuses. A canonical record made by a passing sweep run says
-// StatusPass; one made by "cc-ci-sweep promote" says StatusByHand, so the
-// state file shows that no test backed it. The plan treats both alike.
-const (
-	StatusPass   = "pass"
-	StatusByHand = "promoted-by-hand"
-)
-
 // StateError is a state file that cannot be read or parsed. It stops the
-// sweep, the file is never overwritten, and errors.Is(err, ccci.ErrState)
-// holds, so ccci.ExitCode maps it to 2.
+// sweep and the file is never overwritten. It matches ccci.ErrConfig: the
+// operator's file is wrong, exit 2 as for a config error.
 type StateError struct {
 	Path string
 	Err  error
@@ -37,36 +29,37 @@ type StateError struct {
 func (e *StateError) Error() string { return "state " + e.Path + ": " + e.Err.Error() }
 func (e *StateError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ccci.ErrState) true for a *StateError.
-func (e *StateError) Is(target error) bool { return target == ccci.ErrState }
+// Is makes errors.Is(err, ccci.ErrConfig) true for a *StateError.
+func (e *StateError) Is(target error) bool { return target == ccci.ErrConfig }
 
-// ErrSchema is wrapped by the StateError of a state file whose schema is
-// missing or newer than StateSchema.
-var ErrSchema = errors.New("unknown state schema")
+// errSchema is wrapped by the StateError of a state file whose schema is
+// missing or newer than stateSchema.
+var errSchema = errors.New("unknown state schema")
 
-// NewState returns an empty State of the current schema.
-func NewState() *State {
-	return &State{Schema: StateSchema, Recipes: map[string]*Record{}}
+// stateSchema is the current state file schema version.
+const stateSchema = 1
+
+// state is the canonical state file (see the package doc).
+type state struct {
+	Schema  int                `json:"schema"`
+	Recipes map[string]*Record `json:"recipes"`
 }
 
-// Record returns the recipe's record, or nil. It works on a nil State.
-func (s *State) Record(name string) *Record {
+// newState returns an empty state of the current schema.
+func newState() *state {
+	return &state{Schema: stateSchema, Recipes: map[string]*Record{}}
+}
+
+// record returns the recipe's record, or nil. It works on a nil state.
+func (s *state) record(name string) *Record {
 	if s == nil {
 		return nil
 	}
 	return s.Recipes[name]
 }
 
-// Canonical returns the recipe's canonical version and commit ("" if none).
-func (s *State) Canonical(name string) (version, commit string) {
-	if r := s.Record(name); r != nil {
-		return r.Version, r.Commit
-	}
-	return "", ""
-}
-
-// record returns the recipe's record, creating it.
-func (s *State) record(name string) *Record {
+// edit returns the recipe's record, creating it.
+func (s *state) edit(name string) *Record {
 	if s.Recipes == nil {
 		s.Recipes = map[string]*Record{}
 	}
@@ -78,13 +71,13 @@ func (s *State) record(name string) *Record {
 	return r
 }
 
-// ReadState reads the state file; a missing file is an empty State. A file
-// that does not parse, or whose schema is missing or newer than StateSchema,
+// readState reads the state file; a missing file is an empty State. A file
+// that does not parse, or whose schema is missing or newer than stateSchema,
 // is a *StateError naming the file.
-func ReadState(path string) (*State, error) {
+func readState(path string) (*state, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewState(), nil
+		return newState(), nil
 	}
 	if err != nil {
 		return nil, &StateError{Path: path, Err: err}
@@ -93,11 +86,11 @@ func ReadState(path string) (*State, error) {
 }
 
 // parseState decodes and checks a state file's bytes.
-func parseState(path string, b []byte) (*State, error) {
+func parseState(path string, b []byte) (*state, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, &StateError{Path: path, Err: errors.New("empty file")}
 	}
-	var st State
+	var st state
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&st); err != nil {
 		return nil, &StateError{Path: path, Err: jsonError(b, err)}
@@ -107,11 +100,11 @@ func parseState(path string, b []byte) (*State, error) {
 	}
 	switch {
 	case st.Schema == 0:
-		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: no \"schema\" field", ErrSchema)}
-	case st.Schema > StateSchema:
-		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d is newer than %d (a newer cc-ci wrote it)", ErrSchema, st.Schema, StateSchema)}
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: no \"schema\" field", errSchema)}
+	case st.Schema > stateSchema:
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d is newer than %d (a newer cc-ci wrote it)", errSchema, st.Schema, stateSchema)}
 	case st.Schema < 0:
-		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d", ErrSchema, st.Schema)}
+		return nil, &StateError{Path: path, Err: fmt.Errorf("%w: schema %d", errSchema, st.Schema)}
 	}
 	if st.Recipes == nil {
 		st.Recipes = map[string]*Record{}
@@ -145,13 +138,13 @@ func jsonError(b []byte, err error) error {
 	return fmt.Errorf("line %d: %w", line, err)
 }
 
-// UpdateState reads the state file, calls fn and writes the result, all
+// updateState reads the state file, calls fn and writes the result, all
 // under an exclusive flock on path+".lock" (ccci.WaitLock, polling until
 // ctx ends). The file is replaced atomically: a temporary file in the same
 // directory is written, synced and renamed over it, and the directory is
 // synced. If the file does not parse, fn is not called and nothing is
 // written; if fn returns an error, nothing is written.
-func UpdateState(ctx context.Context, path string, fn func(*State) error) error {
+func updateState(ctx context.Context, path string, fn func(*state) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
@@ -162,14 +155,14 @@ func UpdateState(ctx context.Context, path string, fn func(*State) error) error 
 	}
 	defer lock.Unlock()
 	removeStaleTemps(path)
-	st, err := ReadState(path)
+	st, err := readState(path)
 	if err != nil {
 		return err
 	}
 	if err := fn(st); err != nil {
 		return err
 	}
-	st.Schema = StateSchema
+	st.Schema = stateSchema
 	return writeState(path, st)
 }
 
@@ -190,7 +183,7 @@ func removeStaleTemps(path string) {
 }
 
 // writeState replaces path with st atomically.
-func writeState(path string, st *State) error {
+func writeState(path string, st *state) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding state %s: %w", path, err)
@@ -217,43 +210,61 @@ func checkPromotion(name string, v recipe.Version, commit string) error {
 	return nil
 }
 
-// Promote makes v (at commit) the recipe's canonical version, with status
-// "pass" and time now; the recipe's last result is kept. Call it only
-// after a passing run; "cc-ci-sweep promote" uses PromoteByHand.
-func Promote(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) error {
-	_, err := promote(ctx, path, name, v, commit, StatusPass, now)
-	return err
-}
-
-// PromoteByHand is Promote with status "promoted-by-hand". It returns the
-// canonical version it replaced ("" if none), read under the same lock.
-func PromoteByHand(ctx context.Context, path, name string, v recipe.Version, commit string, now time.Time) (replaced string, err error) {
-	return promote(ctx, path, name, v, commit, StatusByHand, now)
-}
-
-func promote(ctx context.Context, path, name string, v recipe.Version, commit, status string, now time.Time) (replaced string, err error) {
+// writeCanonical makes v (at commit) the recipe's canonical version, with
+// status (StatusPass after a passing run, StatusByHand) and time now; the
+// recipe's last result is kept. It returns the canonical version it
+// replaced ("" if none), read under the same lock. When check is not nil
+// it is called under the lock with that version first; its error leaves
+// the file as it was and is returned.
+func writeCanonical(ctx context.Context, path, name string, v recipe.Version, commit, status string, now time.Time, check func(current string) error) (replaced string, err error) {
 	commit = strings.ToLower(commit)
 	if err := checkPromotion(name, v, commit); err != nil {
 		return "", err
 	}
-	err = UpdateState(ctx, path, func(st *State) error {
-		r := st.record(name)
+	err = updateState(ctx, path, func(st *state) error {
+		r := st.edit(name)
 		replaced = r.Version
+		if check != nil {
+			if err := check(r.Version); err != nil {
+				return err
+			}
+		}
 		r.Version, r.Commit, r.Status, r.TS = v.String(), commit, status, now.UTC()
 		return nil
 	})
 	return replaced, err
 }
 
-// RecordLast records a result beside the canonical record, which it never
+// movedError is a promotion refused because the canonical version changed
+// during the run to one newer than the version that passed.
+type movedError struct{ to string }
+
+func (e *movedError) Error() string { return "canonical moved to " + e.to + " during the run" }
+
+// notBackPast is writeCanonical's check for a sweep's promotion: the
+// state held planned when the plan was made; if it holds another version
+// now, v may replace it only if v is not older.
+func notBackPast(planned string, v recipe.Version) func(string) error {
+	return func(current string) error {
+		if current == planned || current == "" {
+			return nil
+		}
+		if cur, err := recipe.Parse(current); err == nil && recipe.Compare(v, cur) < 0 {
+			return &movedError{to: current}
+		}
+		return nil
+	}
+}
+
+// recordLast records a result beside the canonical record, which it never
 // touches.
-func RecordLast(ctx context.Context, path, name string, last Last) error {
+func recordLast(ctx context.Context, path, name string, last Last) error {
 	if err := recipe.ValidName(name); err != nil {
 		return fmt.Errorf("recording result of %q: %w", name, err)
 	}
 	last.TS = last.TS.UTC()
-	return UpdateState(ctx, path, func(st *State) error {
-		st.record(name).Last = &last
+	return updateState(ctx, path, func(st *state) error {
+		st.edit(name).Last = &last
 		return nil
 	})
 }

@@ -27,35 +27,32 @@ const (
 )
 
 func TestReadStateMissing(t *testing.T) {
-	st, err := ReadState(filepath.Join(t.TempDir(), "canonical.json"))
+	st, err := readState(filepath.Join(t.TempDir(), "canonical.json"))
 	if err != nil {
-		t.Fatalf("ReadState(missing) error: %v", err)
+		t.Fatalf("readState(missing) error: %v", err)
 	}
-	if diff := cmp.Diff(NewState(), st); diff != "" {
-		t.Errorf("ReadState(missing) mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(newState(), st); diff != "" {
+		t.Errorf("readState(missing) mismatch (-want +got):\n%s", diff)
 	}
 }
 
 func TestReadStateGood(t *testing.T) {
-	st, err := ReadState("testdata/state/good.json")
+	st, err := readState("testdata/state/good.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
-	want := &State{Schema: 1, Recipes: map[string]*Record{"gitea": {
+	want := &state{Schema: 1, Recipes: map[string]*Record{"gitea": {
 		Version: "3.6.0+1.24.2", Commit: commitA, Status: StatusPass, TS: ts,
 		Last: &Last{Version: "3.6.0+1.24.2", Verdict: Pass, TS: ts,
 			Log:      "/var/lib/cc-ci/runs/gitea/20261101T015612Z-3.6.0+1.24.2/log",
 			Duration: Duration(4*time.Minute + 12*time.Second)},
 	}}}
 	if diff := cmp.Diff(want, st); diff != "" {
-		t.Errorf("ReadState(good.json) mismatch (-want +got):\n%s", diff)
+		t.Errorf("readState(good.json) mismatch (-want +got):\n%s", diff)
 	}
-	if v, c := st.Canonical("gitea"); v != "3.6.0+1.24.2" || c != commitA {
-		t.Errorf("Canonical(gitea) = %q, %q, want 3.6.0+1.24.2, %s", v, c, commitA)
-	}
-	if v, c := (*State)(nil).Canonical("gitea"); v != "" || c != "" {
-		t.Errorf("nil State Canonical(gitea) = %q, %q, want empty", v, c)
+	if r := (*state)(nil).record("gitea"); r != nil {
+		t.Errorf("nil state record(gitea) = %+v, want nil", r)
 	}
 }
 
@@ -74,20 +71,20 @@ func TestReadStateBad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		path := filepath.Join("testdata/state", tt.file)
-		_, err := ReadState(path)
+		_, err := readState(path)
 		var se *StateError
 		if !errors.As(err, &se) || se.Path != path {
-			t.Errorf("ReadState(%q) = %v, want a *StateError naming the file", path, err)
+			t.Errorf("readState(%q) = %v, want a *StateError naming the file", path, err)
 			continue
 		}
 		if msg := err.Error(); !strings.HasPrefix(msg, "state "+path+": ") || !strings.Contains(msg, tt.want) {
-			t.Errorf("ReadState(%q) error %q, want it to name the file and say %q", path, msg, tt.want)
+			t.Errorf("readState(%q) error %q, want it to name the file and say %q", path, msg, tt.want)
 		}
-		if !errors.Is(err, ccci.ErrState) {
-			t.Errorf("errors.Is(ReadState(%q), ccci.ErrState) = false, want true", path)
+		if !errors.Is(err, ccci.ErrConfig) {
+			t.Errorf("errors.Is(readState(%q), ccci.ErrConfig) = false, want true", path)
 		}
 		if got := ccci.ExitCode(err); got != ccci.ExitUsage {
-			t.Errorf("ExitCode(ReadState(%q)) = %d, want %d", path, got, ccci.ExitUsage)
+			t.Errorf("ExitCode(readState(%q)) = %d, want %d", path, got, ccci.ExitUsage)
 		}
 	}
 }
@@ -105,17 +102,17 @@ func TestUpdateStateCorrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 		called := false
-		err = UpdateState(t.Context(), path, func(*State) error { called = true; return nil })
+		err = updateState(t.Context(), path, func(*state) error { called = true; return nil })
 		var se *StateError
 		if !errors.As(err, &se) || called {
-			t.Errorf("UpdateState(%s) = %v, fn called %v; want a *StateError, fn not called", file, err, called)
+			t.Errorf("updateState(%s) = %v, fn called %v; want a *StateError, fn not called", file, err, called)
 		}
-		err = Promote(t.Context(), path, "gitea", mustVersion(t, "3.6.0+1.24.2"), commitA, time.Now())
+		_, err = writeCanonical(t.Context(), path, "gitea", mustVersion(t, "3.6.0+1.24.2"), commitA, StatusPass, time.Now(), nil)
 		if !errors.As(err, &se) {
-			t.Errorf("Promote on %s = %v, want a *StateError", file, err)
+			t.Errorf("writeCanonical on %s = %v, want a *StateError", file, err)
 		}
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, orig) {
-			t.Errorf("UpdateState(%s) changed the file to %q", file, got)
+			t.Errorf("updateState(%s) changed the file to %q", file, got)
 		}
 	}
 }
@@ -123,8 +120,8 @@ func TestUpdateStateCorrupt(t *testing.T) {
 func TestUpdateStateFnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "canonical.json")
 	errNo := errors.New("no")
-	err := UpdateState(t.Context(), path, func(st *State) error {
-		st.record("gitea").Version = "3.6.0+1.24.2"
+	err := updateState(t.Context(), path, func(st *state) error {
+		st.edit("gitea").Version = "3.6.0+1.24.2"
 		return errNo
 	})
 	if !errors.Is(err, errNo) {
@@ -141,29 +138,32 @@ func TestPromoteAndRecordLast(t *testing.T) {
 	now := time.Date(2026, 11, 21, 3, 4, 5, 0, time.FixedZone("CET", 3600))
 	fail := Last{Version: "3.6.0+1.24.2", Verdict: Fail, TS: now, Log: "/runs/x/log", Duration: Duration(time.Minute)}
 	steps := []func() error{
-		func() error { return Promote(ctx, path, "gitea", mustVersion(t, "3.5.3+1.24.2"), commitA, now) },
-		func() error { return RecordLast(ctx, path, "gitea", fail) },
 		func() error {
-			replaced, err := PromoteByHand(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), now)
+			_, err := writeCanonical(ctx, path, "gitea", mustVersion(t, "3.5.3+1.24.2"), commitA, StatusPass, now, nil)
+			return err
+		},
+		func() error { return recordLast(ctx, path, "gitea", fail) },
+		func() error {
+			replaced, err := writeCanonical(ctx, path, "gitea", mustVersion(t, "3.6.0+1.24.2"), strings.ToUpper(commitB), StatusByHand, now, nil)
 			if err == nil && replaced != "3.5.3+1.24.2" {
-				t.Errorf("PromoteByHand replaced %q, want 3.5.3+1.24.2", replaced)
+				t.Errorf("writeCanonical replaced %q, want 3.5.3+1.24.2", replaced)
 			}
 			return err
 		},
-		func() error { return RecordLast(ctx, path, "zulip", fail) },
+		func() error { return recordLast(ctx, path, "zulip", fail) },
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
 	}
-	st, err := ReadState(path)
+	st, err := readState(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	utc := now.UTC()
 	fail.TS = utc
-	want := &State{Schema: StateSchema, Recipes: map[string]*Record{
+	want := &state{Schema: stateSchema, Recipes: map[string]*Record{
 		"gitea": {Version: "3.6.0+1.24.2", Commit: commitB, Status: StatusByHand, TS: utc, Last: &fail},
 		"zulip": {Last: &fail},
 	}}
@@ -195,12 +195,12 @@ func TestPromoteBadArgs(t *testing.T) {
 		if tt.version != "" {
 			v = mustVersion(t, tt.version)
 		}
-		if err := Promote(t.Context(), path, tt.name, v, tt.commit, time.Now()); err == nil {
-			t.Errorf("Promote(%q, %q, %q) = nil, want an error", tt.name, tt.version, tt.commit)
+		if _, err := writeCanonical(t.Context(), path, tt.name, v, tt.commit, StatusPass, time.Now(), nil); err == nil {
+			t.Errorf("writeCanonical(%q, %q, %q) = nil, want an error", tt.name, tt.version, tt.commit)
 		}
 	}
-	if err := RecordLast(t.Context(), path, "Bad Name", Last{}); err == nil {
-		t.Errorf("RecordLast(%q) = nil, want an error", "Bad Name")
+	if err := recordLast(t.Context(), path, "Bad Name", Last{}); err == nil {
+		t.Errorf("recordLast(%q) = nil, want an error", "Bad Name")
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("bad promotions wrote %s (stat: %v)", path, err)
@@ -222,12 +222,12 @@ func TestUpdateStateWaitsForLock(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	err = RecordLast(ctx, path, "gitea", Last{Verdict: Fail})
+	err = recordLast(ctx, path, "gitea", Last{Verdict: Fail})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("RecordLast while locked = %v, want %v", err, context.DeadlineExceeded)
 	}
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	if err := RecordLast(t.Context(), path, "gitea", Last{Verdict: Fail}); err != nil {
+	if err := recordLast(t.Context(), path, "gitea", Last{Verdict: Fail}); err != nil {
 		t.Errorf("RecordLast after unlock = %v", err)
 	}
 }
@@ -242,7 +242,7 @@ func TestUpdateStateRemovesStaleTemps(t *testing.T) {
 	if err := os.WriteFile(stale, []byte(`{"schema":`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := RecordLast(t.Context(), path, "gitea", Last{Verdict: Pass}); err != nil {
+	if err := recordLast(t.Context(), path, "gitea", Last{Verdict: Pass}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
@@ -264,7 +264,7 @@ func TestStateHelperProcess(t *testing.T) {
 	n, _ := strconv.Atoi(parts[2])
 	for i := range n {
 		name := fmt.Sprintf("%s-%d", prefix, i)
-		if err := RecordLast(context.Background(), path, name, Last{Version: "1.0.0+1", Verdict: Pass}); err != nil {
+		if err := recordLast(context.Background(), path, name, Last{Version: "1.0.0+1", Verdict: Pass}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -291,7 +291,7 @@ func TestUpdateStateProcesses(t *testing.T) {
 			t.Errorf("helper process: %v", err)
 		}
 	}
-	st, err := ReadState(path)
+	st, err := readState(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestUpdateStateProcesses(t *testing.T) {
 	}
 	for p := range procs {
 		for i := range each {
-			if name := fmt.Sprintf("p%d-%d", p, i); st.Record(name) == nil {
+			if name := fmt.Sprintf("p%d-%d", p, i); st.record(name) == nil {
 				t.Errorf("update %s lost", name)
 			}
 		}
@@ -323,7 +323,7 @@ func TestUpdateStateKilled(t *testing.T) {
 		// Kill only once the writer is writing: a kill before its first
 		// update would test nothing.
 		for i := 0; ; i++ {
-			if st, err := ReadState(path); err == nil && st.Record(fmt.Sprintf("k%d-0", k)) != nil {
+			if st, err := readState(path); err == nil && st.record(fmt.Sprintf("k%d-0", k)) != nil {
 				break
 			}
 			if i == 1000 {
@@ -335,12 +335,12 @@ func TestUpdateStateKilled(t *testing.T) {
 		time.Sleep(time.Duration(k*7) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
-		st, err := ReadState(path)
+		st, err := readState(path)
 		if err != nil {
 			t.Fatalf("after kill %d: %v", k, err)
 		}
 		n := 0
-		for st.Record(fmt.Sprintf("k%d-%d", k, n)) != nil {
+		for st.record(fmt.Sprintf("k%d-%d", k, n)) != nil {
 			n++
 		}
 		t.Logf("writer %d killed after %d updates", k, n)
@@ -413,9 +413,9 @@ func FuzzParseState(f *testing.F) {
 		if err := writeState(path, st); err != nil {
 			t.Fatalf("writeState(parseState(%q)): %v", b, err)
 		}
-		again, err := ReadState(path)
+		again, err := readState(path)
 		if err != nil {
-			t.Fatalf("ReadState(writeState(parseState(%q))): %v", b, err)
+			t.Fatalf("readState(writeState(parseState(%q))): %v", b, err)
 		}
 		if diff := cmp.Diff(st, again); diff != "" {
 			t.Errorf("state of %q changed by a write and re-read (-before +after):\n%s", b, diff)

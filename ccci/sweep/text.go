@@ -3,8 +3,7 @@ package sweep
 import (
 	"fmt"
 	"io"
-	"slices"
-	"strings"
+		"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -15,11 +14,11 @@ import (
 // verdictOrder is the order verdicts are counted in.
 var verdictOrder = []Verdict{Pass, Fail, Timeout, Error, Interrupted, Deferred, Skipped}
 
-// CountVerdicts is "3 pass, 1 fail, 2 skipped" (an outcome without a
+// VerdictCounts is "3 pass, 1 fail, 2 skipped" (an outcome without a
 // verdict counts as skipped), or "" for none.
-func CountVerdicts(outcomes []Outcome) string {
+func (s *Summary) VerdictCounts() string {
 	n := map[Verdict]int{}
-	for _, o := range outcomes {
+	for _, o := range s.Outcomes {
 		v := o.Verdict
 		if v == "" {
 			v = Skipped
@@ -64,22 +63,32 @@ func dash(s string) string {
 	return s
 }
 
-// ProgressLine is "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ..." as a run
+// String is the line cc-ci-sweep prints for ev: "warning: ...", "sync:
+// gitea fetched", "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ..." as a run
 // starts, and the same with its outcome as it ends.
-func ProgressLine(ev Event) string {
+func (ev Event) String() string {
+	switch ev.Kind {
+	case Warning:
+		return "warning: " + ev.Err.Error()
+	case Fetched:
+		if ev.Err != nil {
+			return "sync: " + ev.Err.Error() + " (planning from the tags it has)"
+		}
+		return "sync: " + ev.Recipe + " fetched"
+	}
 	o := ev.Outcome
 	line := fmt.Sprintf("[%d/%d] %s %s -> %s ...", ev.Index, ev.Total, o.Recipe, dash(o.From), o.To)
-	if ev.Waiting {
+	if ev.Kind == Waiting {
 		return line + " waiting for CI jobs to end (defer at " + ev.Until.UTC().Format("15:04:05Z") + ")"
 	}
-	if !ev.Done {
+	if ev.Kind != Finished {
 		return line
 	}
-	return line + " " + OutcomeText(o) + " (" + roundDuration(time.Duration(o.Duration)) + ")"
+	return line + " " + outcomeText(o) + " (" + roundDuration(time.Duration(o.Duration)) + ")"
 }
 
-// OutcomeText is "pass, promoted", "pass, not promoted: why", "fail", ...
-func OutcomeText(o Outcome) string {
+// outcomeText is "pass, promoted", "pass, not promoted: why", "fail", ...
+func outcomeText(o Outcome) string {
 	switch {
 	case o.Verdict == Pass && o.Promoted:
 		return "pass, promoted"
@@ -88,7 +97,7 @@ func OutcomeText(o Outcome) string {
 	case o.Verdict == Skipped:
 		return "skip, " + string(o.Reason)
 	case o.RunDir != "":
-		return string(o.Verdict) + ", log " + o.RunDir + "/" + LogFile
+		return string(o.Verdict) + ", log " + o.RunDir + "/" + logFile
 	case o.Note != "":
 		return string(o.Verdict) + ", " + o.Note
 	}
@@ -103,11 +112,11 @@ func PrintSummary(w io.Writer, s *Summary) {
 		if o.Promoted {
 			promoted++
 		}
-		if o.Verdict == Skipped || o.Verdict == Deferred || o.RunDir == "" && o.Verdict == Interrupted {
-			fmt.Fprintf(w, "  %s %s: %s\n", o.Recipe, OutcomeText(o), o.Detail)
+		if o.RunDir == "" && o.Verdict != Pass { // no progress line said what happened
+			fmt.Fprintf(w, "  %s %s: %s\n", o.Recipe, outcomeText(o), o.Detail)
 		}
 	}
-	counted := CountVerdicts(s.Outcomes)
+	counted := s.VerdictCounts()
 	if counted == "" {
 		counted = "nothing run"
 	}
@@ -115,32 +124,33 @@ func PrintSummary(w io.Writer, s *Summary) {
 		roundDuration(s.Finished.Sub(s.Started)))
 }
 
-// PrintStatus writes the canonical versions and last results as a table.
-func PrintStatus(w io.Writer, st *State) {
-	names := make([]string, 0, len(st.Recipes))
-	for name := range st.Recipes {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+// PrintStatus writes every enrolled recipe's canonical version, last
+// result, latest tag and decision as a table (what cc-ci-sweep status
+// prints).
+func PrintStatus(w io.Writer, ov *Overview) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RECIPE\tCANONICAL\tCOMMIT\tSINCE\tLAST")
-	for _, name := range names {
-		r := st.Recipes[name]
-		since := "-"
-		if !r.TS.IsZero() {
-			since = r.TS.UTC().Format(time.RFC3339)
+	fmt.Fprintln(tw, "RECIPE\tCANONICAL\tCOMMIT\tSINCE\tLAST\tLATEST\tSTATUS")
+	for _, r := range ov.Recipes {
+		canon, commit, since, last := "-", "-", "-", "-"
+		if c := r.Canonical; c != nil {
+			canon, commit = dash(c.Version), dash(shortCommit(c.Commit))
+			if !c.TS.IsZero() {
+				since = c.TS.UTC().Format(time.RFC3339)
+			}
+			if c.Status == StatusByHand {
+				since += " (by hand)"
+			}
+			if c.Last != nil {
+				last = fmt.Sprintf("%s %s (%s)", c.Last.Verdict, c.Last.Version, time.Duration(c.Last.Duration))
+			}
 		}
-		last := "-"
-		if r.Last != nil {
-			last = fmt.Sprintf("%s %s (%s)", r.Last.Verdict, r.Last.Version, time.Duration(r.Last.Duration))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, dash(r.Version), dash(ShortCommit(r.Commit)), since, last)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Recipe, canon, commit, since, last, dash(r.Latest), r.Reason)
 	}
 	tw.Flush()
 }
 
-// ShortCommit is the first 12 hex digits of a commit.
-func ShortCommit(commit string) string {
+// shortCommit is the first 12 hex digits of a commit.
+func shortCommit(commit string) string {
 	if len(commit) > 12 {
 		return commit[:12]
 	}

@@ -3,9 +3,46 @@ package sweep
 import (
 	"fmt"
 	"time"
-
-	"coopcloud.tech/cc-ci/ccci/recipe"
 )
+
+// Options are the per-call overrides of a verb; the config carries the
+// rest. The zero Options is a nightly sweep as the config describes it.
+type Options struct {
+	Weekly      bool     // re-verify up-to-date recipes and known failures
+	RetryFailed bool     // run known failures in nightly mode too
+	Sync        bool     // fetch each clone's tags first (also when [sweep] sync is set)
+	Only        []string // plan only these recipes; the others are skipped as not-selected
+
+	Jobs    int           // Run: recipes at a time; 0 means [sweep] jobs
+	Defer   time.Duration // Run: how long to wait for CI jobs; 0 means [sweep] defer
+	History int           // Status: run records read per recipe, newest first; 0 means none
+
+	// Events receives progress, warnings and fetches, one call at a time;
+	// nil means none. The library prints nothing itself.
+	Events func(Event)
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	Warning  EventKind = iota + 1 // a problem that does not stop the verb: Err
+	Fetched                       // -sync fetched one clone: Recipe, Err (nil when it worked)
+	Waiting                       // a run waits for CI jobs to end, until Until
+	Started                       // a run started: Index of Total, Outcome (its decision)
+	Finished                      // a run ended: Index of Total, Outcome
+)
+
+// Event is one report from a verb. String gives the line cc-ci-sweep
+// prints for it.
+type Event struct {
+	Kind         EventKind
+	Recipe       string
+	Index, Total int       // Waiting, Started, Finished: run Index of Total, in start order
+	Until        time.Time // Waiting: the defer deadline
+	Outcome      Outcome   // Waiting, Started, Finished
+	Err          error     // Warning, Fetched
+}
 
 // Action is what the plan does with a recipe.
 type Action string
@@ -15,7 +52,8 @@ const (
 	ActionSkip Action = "skip"
 )
 
-// Reason is the machine-readable cause of a Decision.
+// Reason is the machine-readable cause of a Decision. The board and
+// cc-ci-sweep status show the same words.
 type Reason string
 
 const (
@@ -26,35 +64,22 @@ const (
 	Retagged       Reason = "retagged"
 	CanonicalAhead Reason = "canonical-ahead"
 	KnownFailure   Reason = "known-failure"
-	Excluded       Reason = "not-selected" // filtered out by Options.Only
+	NotSelected    Reason = "not-selected" // left out by Options.Only
+	Unreadable     Reason = "unreadable"   // its tags could not be read
 )
 
-// Input is one enrolled recipe and its tags, as read before planning.
-// Commits may be empty: names are read first, and only the tags a run
-// needs are peeled afterwards.
-type Input struct {
-	Recipe recipe.Recipe
-	Tags   []recipe.Tag
-}
-
-// Options change the plan.
-type Options struct {
-	Weekly      bool     // re-verify everything, known failures included
-	RetryFailed bool     // run known failures in nightly mode too
-	Only        []string // plan only these recipes ("" = all)
-}
-
 // Decision is the plan for one recipe. It marshals to the plan JSON:
-// {"recipe","action","reason","detail","from","to"} (+ "commit" when known).
+// {"recipe","action","reason","detail","from","to"}, plus "commit" and
+// "warning" when set.
 type Decision struct {
 	Recipe  string `json:"recipe"`
 	Action  Action `json:"action"`
 	Reason  Reason `json:"reason"`
 	Detail  string `json:"detail"`
-	From    string `json:"from"`
-	To      string `json:"to"`
+	From    string `json:"from"` // the upgrade base, "" when none
+	To      string `json:"to"`   // the tag to test
 	Commit  string `json:"commit,omitempty"`
-	Warning bool   `json:"warning,omitempty"` // canonical-ahead and the like
+	Warning bool   `json:"warning,omitempty"` // canonical-ahead, unreadable
 }
 
 // Verdict is how one recipe run ended.
@@ -64,15 +89,15 @@ const (
 	Pass        Verdict = "pass"
 	Fail        Verdict = "fail"
 	Timeout     Verdict = "timeout"
-	Error       Verdict = "error" // could not start
+	Error       Verdict = "error" // could not start, or its tags could not be read
 	Interrupted Verdict = "interrupted"
 	Deferred    Verdict = "deferred" // never started: a CI job kept the host busy
 	Skipped     Verdict = "skipped"  // the plan said skip
 )
 
 // Failed reports whether the verdict counts as a failed test: fail,
-// timeout or error (could not start). Interrupted, deferred and skipped
-// runs are not failures.
+// timeout or error. Interrupted, deferred and skipped runs are not
+// failures.
 func (v Verdict) Failed() bool { return v == Fail || v == Timeout || v == Error }
 
 // known reports whether a run ending so makes its tag a known failure,
@@ -104,9 +129,10 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Result is result.json in a run directory:
-// <runs>/<recipe>/<started UTC, 20060102T150405Z>-<to>/{result.json,log}.
-type Result struct {
+// RunRecord is one run directory, <runs>/<recipe>/<started
+// 20060102T150405Z>-<to>/, holding result.json (the fields with JSON
+// names) and the run's log.
+type RunRecord struct {
 	Recipe      string    `json:"recipe"`
 	From        string    `json:"from"`
 	To          string    `json:"to"`
@@ -119,23 +145,29 @@ type Result struct {
 	Log         string    `json:"log"` // file name inside the run directory
 	Promoted    bool      `json:"promoted"`
 	Note        string    `json:"note,omitempty"` // e.g. "not promoted: ..."
+
+	Dir string `json:"-"` // the run directory
+	// Err says why result.json could not be read (matching fs.ErrNotExist
+	// while the run is unfinished); the fields above then come from the
+	// directory's name only.
+	Err error `json:"-"`
 }
 
-// StateSchema is the current state file schema version.
-const StateSchema = 1
+// Record statuses. A canonical record made by a passing sweep run says
+// StatusPass; one made by PromoteByHand says StatusByHand, so the state
+// file shows that no test backed it. The plan treats both alike.
+const (
+	StatusPass   = "pass"
+	StatusByHand = "promoted-by-hand"
+)
 
-// State is the canonical state file.
-type State struct {
-	Schema  int                `json:"schema"`
-	Recipes map[string]*Record `json:"recipes"`
-}
-
-// Record is one recipe's canonical record {version, commit, status, ts}
-// and, beside it, its last result (failures never touch the canonical part).
+// Record is one recipe's entry in the state file: its canonical record
+// {version, commit, status, ts} and, beside it, its last result (failures
+// never touch the canonical part).
 type Record struct {
 	Version string    `json:"version,omitempty"`
 	Commit  string    `json:"commit,omitempty"`
-	Status  string    `json:"status,omitempty"` // "pass" (or "promoted-by-hand")
+	Status  string    `json:"status,omitempty"` // StatusPass or StatusByHand
 	TS      time.Time `json:"ts,omitzero"`
 	Last    *Last     `json:"last,omitempty"`
 }
@@ -159,7 +191,9 @@ type Outcome struct {
 	Duration Duration `json:"duration,omitempty"`
 }
 
-// Summary is the sweep's result: printed by -json, piped to [sweep] notify.
+// Summary is a sweep's result: Run returns it, cc-ci-sweep run -json
+// prints it, [sweep] notify reads it on stdin, and the runs directory
+// keeps the last one for the status board.
 type Summary struct {
 	Status      string    `json:"status"` // ok, failed, deferred, interrupted, error
 	Started     time.Time `json:"started"`
@@ -168,4 +202,41 @@ type Summary struct {
 	Weekly      bool      `json:"weekly"`
 	Outcomes    []Outcome `json:"outcomes"`
 	Error       string    `json:"error,omitempty"`
+}
+
+// RecipeStatus is one enrolled recipe seen from outside: the decision the
+// next sweep makes for it (with the same Options), its latest release tag,
+// its state file record, and its newest runs.
+type RecipeStatus struct {
+	Decision
+	Latest    string      `json:"latest"`              // the latest release tag, "" when none
+	Canonical *Record     `json:"canonical,omitempty"` // nil when the state file has no record
+	Runs      []RunRecord `json:"runs,omitempty"`      // newest first, Options.History of them
+}
+
+// Overview is what Status returns and the status board shows.
+type Overview struct {
+	Config      string         `json:"config"`      // the config file, "" for the built-in default
+	Fingerprint string         `json:"fingerprint"` // "" when the environment does not resolve
+	LastSweep   *Summary       `json:"last_sweep,omitempty"`
+	Recipes     []RecipeStatus `json:"recipes"` // sorted by name
+}
+
+// TagInfo is one tag of a recipe, and whether and why it counts.
+type TagInfo struct {
+	Name    string       `json:"name"`
+	Commit  string       `json:"commit"`
+	Class   string `json:"class"`             // release, prerelease, legacy or invalid (recipe.Class)
+	Release bool         `json:"release"`           // a release the plan considers
+	Latest  bool         `json:"latest,omitempty"`  // the latest release
+	Ignored string       `json:"ignored,omitempty"` // why it is not a release
+}
+
+// Promotion is what PromoteByHand did.
+type Promotion struct {
+	Recipe   string `json:"recipe"`
+	Version  string `json:"version"`
+	Commit   string `json:"commit"`
+	Replaced string `json:"replaced"` // the canonical version before, "" when none
+	Older    bool   `json:"older"`    // Version is older than Replaced
 }

@@ -2,75 +2,68 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"time"
+	"text/tabwriter"
 
 	"coopcloud.tech/cc-ci/ccci"
-	"coopcloud.tech/cc-ci/ccci/recipe"
 	"coopcloud.tech/cc-ci/ccci/sweep"
 )
 
-// cmdPlan prints what a sweep would run, and why.
-func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	p := newPlanFlags("plan", stderr)
-	if err := parse(p.fs, args); err != nil {
-		return err
-	}
-	o, err := p.options(stderr)
-	if err != nil {
-		return err
-	}
-	_, ds, err := sweep.Prepare(ctx, &o)
-	if err != nil {
-		return err
-	}
-	if *p.json {
-		if ds == nil {
-			ds = []sweep.Decision{}
+// The subcommands: each adds its flags to fs and returns what it does
+// once they are parsed. They only map flags to a verb of package sweep
+// and print its result.
+
+func planFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	options := planOptions(fs)
+	asJSON := fs.Bool("json", false, "print only the plan JSON on stdout")
+	return func(ctx context.Context, cfg *ccci.Config, _ []string, stdout, stderr io.Writer) error {
+		ds, err := sweep.Plan(ctx, cfg, options(stderr))
+		if err != nil {
+			return err
 		}
-		return writeJSON(stdout, ds)
+		if *asJSON {
+			if ds == nil {
+				ds = []sweep.Decision{}
+			}
+			return writeJSON(stdout, ds)
+		}
+		sweep.PrintPlan(stdout, ds)
+		return nil
 	}
-	sweep.PrintPlan(stdout, ds)
-	return nil
 }
 
-// cmdRun is one sweep.
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	p := newPlanFlags("run", stderr)
-	jobs := p.fs.Int("jobs", 0, "recipes at a time (default [sweep] jobs, else 1)")
-	deferFor := p.fs.Duration("defer", 0, "how long to wait for CI jobs before deferring (default [sweep] defer, else 2h)")
-	junit := p.fs.String("junit", "", "write a JUnit XML report to FILE")
-	if err := parse(p.fs, args); err != nil {
-		return err
-	}
-	if *jobs < 0 || *deferFor < 0 {
-		return usagef("run: -jobs and -defer must not be negative")
-	}
-	o, err := p.options(stderr)
-	if err != nil {
-		return err
-	}
-	o.Jobs, o.Defer = *jobs, *deferFor
-	o.Progress = func(ev sweep.Event) { fmt.Fprintln(stderr, sweep.ProgressLine(ev)) }
-	s, err := sweep.Run(ctx, o)
-	if s == nil {
-		return err
-	}
-	if *junit != "" {
-		if jerr := writeJUnit(*junit, s); jerr != nil {
-			fmt.Fprintf(stderr, "warning: %v\n", jerr)
+func runFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	options := planOptions(fs)
+	asJSON := fs.Bool("json", false, "print only the sweep summary JSON on stdout")
+	jobs := fs.Int("jobs", 0, "recipes tested at a time (default [sweep] jobs)")
+	deferFor := fs.Duration("defer", 0, "how long to wait for CI jobs to end before deferring with exit 75 (default [sweep] defer)")
+	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	return func(ctx context.Context, cfg *ccci.Config, _ []string, stdout, stderr io.Writer) error {
+		if *jobs < 0 || *deferFor < 0 {
+			return ccci.Usagef("run: -jobs and -defer must not be negative")
 		}
-	}
-	sweep.PrintSummary(stderr, s)
-	if *p.json {
-		if jerr := writeJSON(stdout, s); jerr != nil && err == nil {
-			err = jerr
+		o := options(stderr)
+		o.Jobs, o.Defer = *jobs, *deferFor
+		s, err := sweep.Run(ctx, cfg, o)
+		if s == nil {
+			return err
 		}
+		if *junit != "" {
+			if jerr := writeJUnit(*junit, s); jerr != nil {
+				fmt.Fprintf(stderr, "warning: %v\n", jerr)
+			}
+		}
+		sweep.PrintSummary(stderr, s)
+		if *asJSON {
+			if jerr := writeJSON(stdout, s); jerr != nil && err == nil {
+				err = jerr
+			}
+		}
+		return err
 	}
-	return err
 }
 
 func writeJUnit(path string, s *sweep.Summary) error {
@@ -78,7 +71,7 @@ func writeJUnit(path string, s *sweep.Summary) error {
 	if err != nil {
 		return fmt.Errorf("writing JUnit report: %w", err)
 	}
-	err = sweep.WriteJUnit(f, s)
+	err = s.WriteJUnit(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -88,91 +81,60 @@ func writeJUnit(path string, s *sweep.Summary) error {
 	return nil
 }
 
-// cmdStatus prints the canonical versions and last results.
-func cmdStatus(args []string, stdout, stderr io.Writer) error {
-	fs, config := newFlags("status", stderr)
-	asJSON := fs.Bool("json", false, "print the state file's content as JSON")
-	if err := parse(fs, args); err != nil {
-		return err
+func statusFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	asJSON := fs.Bool("json", false, "print only JSON on stdout: the config, fingerprint, last sweep and every recipe")
+	return func(ctx context.Context, cfg *ccci.Config, _ []string, stdout, stderr io.Writer) error {
+		ov, err := sweep.Status(ctx, cfg, sweep.Options{Events: func(ev sweep.Event) { fmt.Fprintln(stderr, ev) }})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, ov)
+		}
+		sweep.PrintStatus(stdout, ov)
+		return nil
 	}
-	if fs.NArg() > 0 {
-		return usagef("status: unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := loadConfig(*config)
-	if err != nil {
-		return err
-	}
-	st, err := sweep.ReadState(cfg.Sweep.State)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, st)
-	}
-	sweep.PrintStatus(stdout, st)
-	return nil
 }
 
-// cmdPromote makes VERSION, a release tag of RECIPE, its canonical version.
-func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, config := newFlags("promote", stderr)
-	if err := parse(fs, args); err != nil {
-		return err
+func promoteFlags(*flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, cfg *ccci.Config, args []string, stdout, stderr io.Writer) error {
+		p, err := sweep.PromoteByHand(ctx, cfg, args[0], args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "promoted %s %s (commit %.12s)\n", p.Recipe, p.Version, p.Commit)
+		if p.Older {
+			fmt.Fprintf(stderr, "cc-ci-sweep: note: %s %s is older than the canonical version it replaces, %s\n", p.Recipe, p.Version, p.Replaced)
+		}
+		return nil
 	}
-	if fs.NArg() != 2 {
-		return usagef("promote: want RECIPE VERSION")
-	}
-	name, version := fs.Arg(0), fs.Arg(1)
-	cfg, err := loadConfig(*config)
-	if err != nil {
-		return err
-	}
-	v, commit, err := findRelease(ctx, &cfg.Sweep, name, version)
-	if err != nil {
-		return err
-	}
-	prev, err := sweep.PromoteByHand(ctx, cfg.Sweep.State, name, v, commit, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "promoted %s %s (commit %s)\n", name, version, sweep.ShortCommit(commit))
-	if old, err := recipe.Parse(prev); err == nil && recipe.Compare(v, old) < 0 {
-		fmt.Fprintf(stderr, "cc-ci-sweep: note: %s %s is older than the canonical version it replaces, %s\n", name, version, prev)
-	}
-	return nil
 }
 
-// findRelease checks that version is a release tag of the enrolled recipe
-// name and returns it with its commit.
-func findRelease(ctx context.Context, cfg *ccci.Sweep, name, version string) (recipe.Version, string, error) {
-	var zero recipe.Version
-	if err := recipe.ValidName(name); err != nil {
-		return zero, "", usagef("promote: %w", err)
+func tagsFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	asJSON := fs.Bool("json", false, "print only JSON on stdout")
+	return func(ctx context.Context, cfg *ccci.Config, args []string, stdout, stderr io.Writer) error {
+		tags, err := sweep.Tags(ctx, cfg, args[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if tags == nil {
+				tags = []sweep.TagInfo{}
+			}
+			return writeJSON(stdout, tags)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TAG\tCOMMIT\tCOUNTS")
+		for _, t := range tags {
+			counts := "release"
+			switch {
+			case t.Latest:
+				counts = "release, latest"
+			case !t.Release:
+				counts = "ignored: " + t.Ignored
+			}
+			fmt.Fprintf(tw, "%s\t%.12s\t%s\n", t.Name, t.Commit, counts)
+		}
+		return tw.Flush()
 	}
-	recipes, _, err := sweep.Enrol(ctx, cfg, os.Getenv)
-	if err != nil {
-		return zero, "", err
-	}
-	i := slices.IndexFunc(recipes, func(r recipe.Recipe) bool { return r.Name == name })
-	if i < 0 {
-		return zero, "", usagef("promote: recipe %q is not enrolled", name)
-	}
-	dir := recipes[i].Dir
-	if dir == "" {
-		return zero, "", usagef("promote: recipe %q has no local clone", name)
-	}
-	names, err := recipe.LocalTagNames(ctx, dir)
-	if err != nil {
-		return zero, "", usagef("promote: reading tags of %s: %w", dir, err)
-	}
-	releases, _ := recipe.Releases(names)
-	j := slices.IndexFunc(releases, func(v recipe.Version) bool { return v.String() == version })
-	if j < 0 {
-		return zero, "", usagef("promote: %q is not a release tag of %s", version, name)
-	}
-	commit, err := recipe.PeelTag(ctx, dir, version)
-	if err != nil {
-		return zero, "", fmt.Errorf("promote: %w", err)
-	}
-	return releases[j], commit, nil
 }

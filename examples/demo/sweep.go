@@ -18,19 +18,15 @@ func sweepOnce(ctx context.Context, w io.Writer, d *demo) error {
 	if err != nil {
 		return err
 	}
-	o := sweep.RunOptions{
-		Config:   cfg,
-		Progress: func(ev sweep.Event) { fmt.Fprintln(w, sweep.ProgressLine(ev)) },
-		Warn:     func(err error) { fmt.Fprintln(w, "warning:", err) },
-	}
-	_, plan, err := sweep.Prepare(ctx, &o)
+	o := sweep.Options{Events: func(ev sweep.Event) { fmt.Fprintln(w, ev) }}
+	plan, err := sweep.Plan(ctx, cfg, o)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "$ cc-ci-sweep plan")
 	sweep.PrintPlan(w, plan)
 	fmt.Fprintln(w, "\n$ cc-ci-sweep run")
-	s, err := sweep.Run(ctx, o)
+	s, err := sweep.Run(ctx, cfg, o)
 	if s == nil {
 		return err
 	}
@@ -44,12 +40,12 @@ func sweepOnce(ctx context.Context, w io.Writer, d *demo) error {
 	if err != nil && !errors.Is(err, ccci.ErrFailed) {
 		return err
 	}
-	st, err := sweep.ReadState(cfg.Sweep.State)
+	ov, err := sweep.Status(ctx, cfg, sweep.Options{})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n$ cc-ci-sweep status")
-	sweep.PrintStatus(w, st)
+	sweep.PrintStatus(w, ov)
 	fmt.Fprintln(w)
 	return nil
 }

@@ -49,23 +49,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return ccci.ExitOK
 }
 
-// pending plans a sweep without running it: config, enrolment, tag names,
-// state, then the pure plan.
+// pending plans a sweep without running it: the same verb, and so the
+// same decisions, as cc-ci-sweep plan.
 func pending(ctx context.Context, config string, opts sweep.Options) ([]sweep.Decision, error) {
 	cfg, err := ccci.LoadConfig(config, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	recipes, _, err := sweep.Enrol(ctx, &cfg.Sweep, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	in, _ := sweep.ReadInputs(ctx, recipes, 4) // unreadable clones are left out
-	st, err := sweep.ReadState(cfg.Sweep.State)
-	if err != nil {
-		return nil, err
-	}
-	return sweep.Plan(in, st, opts), nil
+	return sweep.Plan(ctx, cfg, opts)
 }
 
 // markdown writes the decisions that run, then those that warn.
