@@ -24,7 +24,9 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 // needsAttention: known failures, unreadable recipes and untested
 // releases stand out.
-func needsAttention(status sweep.Reason) bool { return statusRank[status] <= statusRank[sweep.NewVersion] }
+func needsAttention(status sweep.Reason) bool {
+	return statusRank[status] <= statusRank[sweep.NewVersion]
+}
 
 // when formats a time for people: UTC, to the minute.
 func when(t time.Time) string {

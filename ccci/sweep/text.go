@@ -3,7 +3,7 @@ package sweep
 import (
 	"fmt"
 	"io"
-		"strings"
+	"strings"
 	"text/tabwriter"
 	"time"
 )

@@ -224,12 +224,12 @@ type Overview struct {
 
 // TagInfo is one tag of a recipe, and whether and why it counts.
 type TagInfo struct {
-	Name    string       `json:"name"`
-	Commit  string       `json:"commit"`
+	Name    string `json:"name"`
+	Commit  string `json:"commit"`
 	Class   string `json:"class"`             // release, prerelease, legacy or invalid (recipe.Class)
-	Release bool         `json:"release"`           // a release the plan considers
-	Latest  bool         `json:"latest,omitempty"`  // the latest release
-	Ignored string       `json:"ignored,omitempty"` // why it is not a release
+	Release bool   `json:"release"`           // a release the plan considers
+	Latest  bool   `json:"latest,omitempty"`  // the latest release
+	Ignored string `json:"ignored,omitempty"` // why it is not a release
 }
 
 // Promotion is what PromoteByHand did.
