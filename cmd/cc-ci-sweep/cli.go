@@ -19,10 +19,10 @@ const usage = `usage:
   cc-ci-sweep plan    [-config F] [-json] [-weekly] [-only a,b] [-sync] [-retry-failed]
   cc-ci-sweep run     [-config F] [-json] [-weekly] [-only a,b] [-sync] [-retry-failed]
                       [-jobs N] [-defer DUR] [-junit FILE]
-  cc-ci-sweep status  [-config F] [-json]
+  cc-ci-sweep status  [-config F] [-json] [-weekly] [-only a,b] [-sync] [-retry-failed]
   cc-ci-sweep promote [-config F] RECIPE VERSION
   cc-ci-sweep tags    [-config F] [-json] RECIPE
-  cc-ci-sweep report  [-config F] -html DIR
+  cc-ci-sweep report  [-config F] -html DIR [-weekly] [-only a,b] [-sync] [-retry-failed]
   cc-ci-sweep -fingerprint [-config F]
   cc-ci-sweep COMMAND -h     (the command's flags)
 
@@ -43,10 +43,10 @@ type command struct {
 var commands = map[string]command{
 	"plan":    {"[-config F] [flags]", "Print what a sweep would run, and why. Changes nothing.", planFlags, 0},
 	"run":     {"[-config F] [flags]", "Sweep: run what the plan says, promote what passed.", runFlags, 0},
-	"status":  {"[-config F] [-json]", "Print every enrolled recipe: canonical version, latest tag, decision, last result.", statusFlags, 0},
+	"status":  {"[-config F] [-json] [flags]", "Print every enrolled recipe: canonical version, last result, latest tag, decision.", statusFlags, 0},
 	"promote": {"[-config F] RECIPE VERSION", "Make VERSION, a release tag of RECIPE, its canonical version by hand.", promoteFlags, 2},
 	"tags":    {"[-config F] [-json] RECIPE", "List every tag of RECIPE and whether it counts as a release, or why not.", tagsFlags, 1},
-	"report":  {"[-config F] -html DIR", "Write the static status board into DIR, replacing it as a whole.", reportFlags, 0},
+	"report":  {"[-config F] -html DIR [flags]", "Write the static status board into DIR, replacing it as a whole.", reportFlags, 0},
 }
 
 // run is the whole command; main only adds signals and os.Exit.

@@ -82,9 +82,10 @@ func writeJUnit(path string, s *sweep.Summary) error {
 }
 
 func statusFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	options := planOptions(fs)
 	asJSON := fs.Bool("json", false, "print only JSON on stdout: the config, fingerprint, last sweep and every recipe")
 	return func(ctx context.Context, cfg *ccci.Config, _ []string, stdout, stderr io.Writer) error {
-		ov, err := sweep.Status(ctx, cfg, sweep.Options{Events: func(ev sweep.Event) { fmt.Fprintln(stderr, ev) }})
+		ov, err := sweep.Status(ctx, cfg, options(stderr))
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ import (
 // exists but is not a board, 3 when nothing is enrolled, 1 when writing
 // the board failed.
 func reportFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	options := planOptions(fs)
 	html := fs.String("html", "", "write the status board into `DIR` (replaced as a whole; required)")
 	history := fs.Int("history", 0, "runs shown per recipe (default [sweep] history)")
 	logs := fs.Int("logs", board.DefaultLogs, "newest logs copied into the board per recipe")
@@ -31,7 +32,8 @@ func reportFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string,
 		if *html == "" {
 			return ccci.Usagef("report: -html DIR is required and takes no arguments")
 		}
-		o := sweep.Options{History: *history, Events: func(ev sweep.Event) { fmt.Fprintln(stderr, ev) }}
+		o := options(stderr)
+		o.History = *history
 		if o.History <= 0 {
 			o.History = cfg.Sweep.History
 		}

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	go run ./examples/library [-config FILE] [-weekly]
+//	go run ./examples/library [-config FILE] [-weekly] [-retry-failed] [-only a,b]
 //
 // Exit status: 0 with the list printed (also when it is empty), 2 for a
 // config or state file error, 3 when nothing is enrolled.
@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -37,10 +38,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	config := fs.String("config", "", "config file (default $CCCI_CONFIG, else /etc/cc-ci/ccci.toml)")
 	weekly := fs.Bool("weekly", false, "plan as the weekly sweep does (known failures too)")
+	retry := fs.Bool("retry-failed", false, "plan known failures too")
+	only := fs.String("only", "", "comma-separated recipes to plan")
 	if err := fs.Parse(args); err != nil {
 		return ccci.ExitUsage
 	}
-	ds, err := pending(ctx, *config, sweep.Options{Weekly: *weekly})
+	opts := sweep.Options{Weekly: *weekly, RetryFailed: *retry}
+	if *only != "" {
+		opts.Only = strings.Split(*only, ",")
+	}
+	ds, err := pending(ctx, *config, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "library: %v\n", err)
 		return ccci.ExitCode(err)
