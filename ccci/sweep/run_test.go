@@ -495,3 +495,66 @@ func TestPlanSeesMovedCanonicalTag(t *testing.T) {
 		t.Errorf("Plan after the tag moved = %+v, %v; want app run, retagged", ds, err)
 	}
 }
+
+// TestRunNeverGoesBack: while a recipe's run is active an operator tags a
+// newer version and promotes it by hand; the run then passes, and the
+// sweep must not write its older version over the hand promotion.
+func TestRunNeverGoesBack(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1", "1.2.0+1"}}, "exit 0")
+	dir := filepath.Join(cfg.Sweep.Recipes, "app")
+	var promoted *Promotion
+	s, err := Run(t.Context(), cfg, Options{Events: func(ev Event) {
+		if ev.Kind != Started {
+			return
+		}
+		rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "newer")
+		rtGit(t, dir, "tag", "1.3.0+1")
+		var perr error
+		if promoted, perr = PromoteByHand(t.Context(), cfg, "app", "1.3.0+1"); perr != nil {
+			t.Errorf("PromoteByHand during the run: %v", perr)
+		}
+	}})
+	if !errors.Is(err, ccci.ErrFailed) {
+		t.Errorf("Run = %v, want ErrFailed (a pass that was not promoted)", err)
+	}
+	o := s.Outcomes[0]
+	if o.Verdict != Pass || o.Promoted || o.Note != "not promoted: canonical moved to 1.3.0+1 during the run" {
+		t.Errorf("outcome = %s promoted=%v note=%q, want pass, not promoted: canonical moved to 1.3.0+1 during the run", o.Verdict, o.Promoted, o.Note)
+	}
+	rec := rtState(t, cfg.Sweep.State).Recipes["app"]
+	if promoted == nil || rec.Version != "1.3.0+1" || rec.Status != StatusByHand || rec.Commit != promoted.Commit {
+		t.Errorf("canonical = %+v, want the hand promotion 1.3.0+1 kept", rec)
+	}
+}
+
+// TestRunUnreadableRecipes: a clone whose refs cannot be read and one
+// whose latest tag points to a missing object are each an error outcome
+// for that recipe alone; the other recipe runs and passes; the sweep is
+// not green.
+func TestRunUnreadableRecipes(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"good": {"1.0.0+1"}, "refs": {"1.0.0+1"}, "object": {"1.0.0+1"}}, "exit 0")
+	if err := os.WriteFile(filepath.Join(cfg.Sweep.Recipes, "refs", ".git", "packed-refs"), []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := strings.Repeat("ab", 20)
+	if err := os.WriteFile(filepath.Join(cfg.Sweep.Recipes, "object", ".git", "refs", "tags", "2.0.0+1"), []byte(missing+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(t.Context(), cfg, Options{})
+	if !errors.Is(err, ccci.ErrFailed) || s.Status != "failed" {
+		t.Fatalf("Run = %v, status %q; want ErrFailed, failed", err, s.Status)
+	}
+	got := map[string]string{}
+	for _, o := range s.Outcomes {
+		got[o.Recipe] = string(o.Verdict) + " " + string(o.Reason)
+	}
+	want := map[string]string{"good": "pass never-verified", "refs": "error unreadable", "object": "error never-verified"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("outcomes = %v, want %v", got, want)
+	}
+	for _, o := range s.Outcomes {
+		if o.Recipe == "object" && !strings.Contains(o.Note, "peeling tag 2.0.0+1") {
+			t.Errorf("object's note = %q, want it to name the tag it could not peel", o.Note)
+		}
+	}
+}
