@@ -99,7 +99,8 @@ func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e 
 	ds := g.decide(opts)
 	unpeeled := peelRuns(ctx, g.inputs, ds)
 	deferFor := orConfig(opts.Defer, cfg.Sweep.Defer)
-	sw := &sweeper{cfg: cfg, ev: ev, env: e, gathered: g, sum: s, unpeeled: unpeeled,
+	sw := &sweeper{cfg: cfg, ev: ev, gathered: g, sum: s, unpeeled: unpeeled,
+		exec: &localExecutor{cfg: cfg, env: e, sources: g.source},
 		host: newHostLock(cfg.Sweep.Lockdir, time.Now().Add(deferFor))}
 	return sw.runAll(ctx, ds, max(opts.Jobs, 0))
 }
@@ -116,7 +117,7 @@ func orConfig[T int | time.Duration](override, config T) T {
 type sweeper struct {
 	cfg      *ccci.Config
 	ev       *events
-	env      *env.Env
+	exec     executor
 	gathered *gathered
 	sum      *Summary
 	host     *hostLock

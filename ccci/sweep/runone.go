@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
@@ -46,7 +44,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 	}()
 	idx := sw.next(true)
 	sw.ev.emit(Event{Kind: Started, Recipe: d.Recipe, Index: idx, Total: total, Outcome: out})
-	res, err := sw.execute(ctx, d, lockf)
+	res, err := sw.execute(ctx, &job{d: d, lock: lockf})
 	if err != nil {
 		out.Verdict, out.RunDir, out.Note = Error, res.Dir, err.Error()
 		return out, err
@@ -77,9 +75,11 @@ func notStarted(out Outcome, why error) Outcome {
 	return out
 }
 
-// execute makes the run directory, runs the recipe's test in it and
-// writes result.json. On error the record's Dir says how far it got.
-func (sw *sweeper) execute(ctx context.Context, d Decision, lockf *os.File) (*RunRecord, error) {
+// execute makes the run directory, has the executor run the recipe's
+// test in it and writes result.json. On error the record's Dir says how
+// far it got.
+func (sw *sweeper) execute(ctx context.Context, j *job) (*RunRecord, error) {
+	d := j.d
 	started := time.Now().UTC()
 	res := &RunRecord{Recipe: d.Recipe, From: d.From, To: d.To, Commit: d.Commit, Started: started,
 		Fingerprint: sw.sum.Fingerprint, Log: logFile, ExitStatus: -1}
@@ -87,108 +87,20 @@ func (sw *sweeper) execute(ctx context.Context, d Decision, lockf *os.File) (*Ru
 	if err != nil {
 		return res, err
 	}
-	res.Dir = dir
+	res.Dir, j.dir = dir, dir
 	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return res, fmt.Errorf("opening run log: %w", err)
 	}
 	defer logf.Close()
-	res.Verdict, res.ExitStatus, res.Note = sw.spawn(ctx, d, lockf, logf)
+	j.log = logf
+	t := sw.exec.try(ctx, j)
+	res.Verdict, res.ExitStatus, res.Note = t.verdict, t.exit, t.note
 	res.Duration = Duration(time.Since(started).Round(time.Millisecond))
 	if res.Note != "" {
 		fmt.Fprintf(logf, "cc-ci-sweep: %s: %s\n", res.Verdict, res.Note)
 	}
 	return res, writeResult(res)
-}
-
-// spawn checks the recipe out at the tag's commit in a fresh ABRA_DIR and
-// runs [sweep] run there, in its own process group, under the timeout.
-// It returns the verdict, the exit status (-1 if none) and a note.
-func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) (Verdict, int, string) {
-	cfg := &sw.cfg.Sweep
-	abra, err := os.MkdirTemp("", "cc-ci-abra-")
-	if err != nil {
-		return Error, -1, err.Error()
-	}
-	defer os.RemoveAll(abra)
-	checkout := filepath.Join(abra, "recipes", d.Recipe)
-	if err := os.Mkdir(filepath.Dir(checkout), 0o755); err != nil {
-		return Error, -1, err.Error()
-	}
-	if err := recipe.Clone(ctx, sw.source(d.Recipe), checkout, d.Commit); err != nil {
-		return failedStart(ctx, fmt.Errorf("checking out %s at %s: %w", d.To, d.Commit, err))
-	}
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), os.Environ(), cfg.Grace)
-	if err != nil {
-		return failedStart(ctx, err)
-	}
-	cmd.Dir = checkout
-	// A sweep killed with -9 takes its run's leader with it.
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
-		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
-	if f := sw.cfg.File; f != "" {
-		// A nested cc-ci-run reads the same declaration.
-		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{lockf}
-	err = cmd.Run()
-	// Nothing of the run's group outlives it ("sleep 1000 &", say).
-	_ = ccci.KillGroup(cmd)
-	return verdict(ctx, runCtx, err)
-}
-
-// verdict classifies how the command ended.
-func verdict(ctx, runCtx context.Context, err error) (Verdict, int, string) {
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		return Interrupted, -1, "stopped by the sweep's signal"
-	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
-		return Timeout, -1, "timed out; process group stopped"
-	case err == nil:
-		return Pass, 0, ""
-	case errors.As(err, &exit):
-		return Fail, exit.ExitCode(), ""
-	}
-	return Error, -1, err.Error()
-}
-
-func failedStart(ctx context.Context, err error) (Verdict, int, string) {
-	if ctx.Err() != nil {
-		return Interrupted, -1, err.Error()
-	}
-	return Error, -1, err.Error()
-}
-
-// commandArgv makes a relative command path with a slash absolute against
-// the sweep's working directory, since the run's working directory is the
-// recipe checkout.
-func commandArgv(run []string) []string {
-	argv := append([]string(nil), run...)
-	if filepath.IsAbs(argv[0]) || filepath.Base(argv[0]) == argv[0] {
-		return argv
-	}
-	if abs, err := filepath.Abs(argv[0]); err == nil {
-		argv[0] = abs
-	}
-	return argv
-}
-
-// source is where a recipe is cloned from: its local clone, else its
-// repository URL.
-func (sw *sweeper) source(name string) string {
-	in := sw.gathered.find(name)
-	switch {
-	case in == nil:
-		return ""
-	case in.recipe.Dir != "":
-		return in.recipe.Dir
-	}
-	return in.recipe.Repository
 }
 
 // promote makes d.To the canonical version, then re-reads the state file:

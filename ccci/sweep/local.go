@@ -1,0 +1,138 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/ccci/recipe"
+)
+
+// job is one run of one planned recipe, as an executor sees it.
+type job struct {
+	d    Decision
+	dir  string   // the run directory
+	log  *os.File // the run's log, in dir
+	lock *os.File // the sweep's run-active lock, for the local run's child
+}
+
+// try is how one run ended: its verdict, exit status (-1 when none) and a
+// note for people.
+type try struct {
+	verdict Verdict
+	exit    int
+	note    string
+}
+
+// executor runs a job's recipe test and says how it ended. try must end
+// when ctx does (verdict interrupted) and never outlive the job: whatever
+// it started is stopped when it returns. It is called concurrently, up to
+// [sweep] jobs at a time.
+type executor interface {
+	try(ctx context.Context, j *job) try
+}
+
+// localExecutor runs the recipe test on this host: a fresh ABRA_DIR with
+// the recipe checked out at the tag's commit, the [sweep] run command in
+// the declared environment, in its own process group, under the timeout.
+type localExecutor struct {
+	cfg     *ccci.Config
+	env     *env.Env
+	sources func(name string) string // where a recipe is cloned from
+}
+
+// try checks the recipe out at the tag's commit in a fresh ABRA_DIR and
+// runs [sweep] run there.
+func (l *localExecutor) try(ctx context.Context, j *job) try {
+	d, cfg := j.d, &l.cfg.Sweep
+	abra, err := os.MkdirTemp("", "cc-ci-abra-")
+	if err != nil {
+		return try{Error, -1, err.Error()}
+	}
+	defer os.RemoveAll(abra)
+	checkout := filepath.Join(abra, "recipes", d.Recipe)
+	if err := os.Mkdir(filepath.Dir(checkout), 0o755); err != nil {
+		return try{Error, -1, err.Error()}
+	}
+	if err := recipe.Clone(ctx, l.sources(d.Recipe), checkout, d.Commit); err != nil {
+		return failedStart(ctx, fmt.Errorf("checking out %s at %s: %w", d.To, d.Commit, err))
+	}
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	cmd, err := ccci.Command(runCtx, l.env, commandArgv(cfg.Run), os.Environ(), cfg.Grace)
+	if err != nil {
+		return failedStart(ctx, err)
+	}
+	cmd.Dir = checkout
+	// A sweep killed with -9 takes its run's leader with it.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
+		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
+	if f := l.cfg.File; f != "" {
+		// A nested cc-ci-run reads the same declaration.
+		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
+	}
+	cmd.Stdout, cmd.Stderr = j.log, j.log
+	cmd.ExtraFiles = []*os.File{j.lock}
+	err = cmd.Run()
+	// Nothing of the run's group outlives it ("sleep 1000 &", say).
+	_ = ccci.KillGroup(cmd)
+	return verdict(ctx, runCtx, err)
+}
+
+// verdict classifies how the command ended.
+func verdict(ctx, runCtx context.Context, err error) try {
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		return try{Interrupted, -1, "stopped by the sweep's signal"}
+	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
+		return try{Timeout, -1, "timed out; process group stopped"}
+	case err == nil:
+		return try{Pass, 0, ""}
+	case errors.As(err, &exit):
+		return try{Fail, exit.ExitCode(), ""}
+	}
+	return try{Error, -1, err.Error()}
+}
+
+// failedStart is a run that could not start: interrupted when ctx ended.
+func failedStart(ctx context.Context, err error) try {
+	if ctx.Err() != nil {
+		return try{Interrupted, -1, err.Error()}
+	}
+	return try{Error, -1, err.Error()}
+}
+
+// commandArgv makes a relative command path with a slash absolute against
+// the sweep's working directory, since the run's working directory is the
+// recipe checkout.
+func commandArgv(run []string) []string {
+	argv := append([]string(nil), run...)
+	if filepath.IsAbs(argv[0]) || filepath.Base(argv[0]) == argv[0] {
+		return argv
+	}
+	if abs, err := filepath.Abs(argv[0]); err == nil {
+		argv[0] = abs
+	}
+	return argv
+}
+
+// source is where a recipe is cloned from: its local clone, else its
+// repository URL.
+func (g *gathered) source(name string) string {
+	in := g.find(name)
+	switch {
+	case in == nil:
+		return ""
+	case in.recipe.Dir != "":
+		return in.recipe.Dir
+	}
+	return in.recipe.Repository
+}
