@@ -78,8 +78,12 @@ func (d *decoder) checkSweep(s *Sweep) {
 		}
 	}
 	for name, argv := range map[string][]string{"run": s.Run, "notify": s.Notify} {
-		if s := argv; len(s) > 0 && s[0] == "" {
+		switch {
+		case len(argv) == 0:
+		case argv[0] == "":
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: the command is empty", name))
+		case strings.Contains(argv[0], "/") && !filepath.IsAbs(argv[0]):
+			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %q is a relative path: write it absolute, or a bare name found in env.path", name, argv[0]))
 		}
 	}
 }

@@ -65,7 +65,7 @@ func (l *localExecutor) try(ctx context.Context, j *job) try {
 	}
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	cmd, err := ccci.Command(runCtx, l.env, commandArgv(cfg.Run), os.Environ(), cfg.Grace)
+	cmd, err := ccci.Command(runCtx, l.env, cfg.Run, os.Environ(), cfg.Grace)
 	if err != nil {
 		return failedStart(ctx, err)
 	}
@@ -108,20 +108,6 @@ func failedStart(ctx context.Context, err error) try {
 		return try{Interrupted, -1, err.Error()}
 	}
 	return try{Error, -1, err.Error()}
-}
-
-// commandArgv makes a relative command path with a slash absolute against
-// the sweep's working directory, since the run's working directory is the
-// recipe checkout.
-func commandArgv(run []string) []string {
-	argv := append([]string(nil), run...)
-	if filepath.IsAbs(argv[0]) || filepath.Base(argv[0]) == argv[0] {
-		return argv
-	}
-	if abs, err := filepath.Abs(argv[0]); err == nil {
-		argv[0] = abs
-	}
-	return argv
 }
 
 // source is where a recipe is cloned from: its local clone, else its

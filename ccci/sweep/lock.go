@@ -17,10 +17,13 @@ import (
 // names that sweep's PID when the file tells it.
 func lockSweep(lockdir string) (*ccci.Lock, error) {
 	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
-	if errors.Is(err, ccci.ErrLocked) {
+	switch {
+	case errors.Is(err, ccci.ErrLocked):
 		return nil, fmt.Errorf("another sweep is running: %w", err)
+	case err != nil:
+		return nil, hostError("lock directory "+lockdir, err)
 	}
-	return l, err
+	return l, nil
 }
 
 // hostLock is the sweep's side of the run-active lock. CI jobs (cc-ci-run)

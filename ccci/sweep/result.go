@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"coopcloud.tech/cc-ci/internal/atomicfile"
 )
 
 // The runs directory: <runs>/<recipe>/<started>-<to>/{result.json,log}
@@ -26,7 +28,7 @@ const (
 // to, started at t. Two runs started in the same second get "-2", "-3", ...
 func makeRunDir(runs, recipe, to string, t time.Time) (string, error) {
 	parent := filepath.Join(runs, recipe)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("making run directory %s: %w", parent, err)
 	}
 	base := t.UTC().Format(runDirLayout) + "-" + to
@@ -52,7 +54,7 @@ func writeResult(r *RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("encoding result for %s: %w", r.Recipe, err)
 	}
-	return writeAtomic(filepath.Join(r.Dir, resultFile), append(b, '\n'))
+	return atomicfile.Write(filepath.Join(r.Dir, resultFile), append(b, '\n'), 0o644)
 }
 
 // readRun reads the run directory dir. When result.json cannot be read
@@ -140,10 +142,7 @@ func writeSummary(runs string, s *Summary) error {
 	if err != nil {
 		return fmt.Errorf("encoding sweep summary: %w", err)
 	}
-	if err := os.MkdirAll(runs, 0o755); err != nil {
-		return fmt.Errorf("writing sweep summary: %w", err)
-	}
-	return writeAtomic(filepath.Join(runs, summaryFile), append(b, '\n'))
+	return atomicfile.Write(filepath.Join(runs, summaryFile), append(b, '\n'), 0o644)
 }
 
 // readSummary reads <runs>/last-sweep.json; (nil, nil) when there is none.
@@ -161,45 +160,4 @@ func readSummary(runs string) (*Summary, error) {
 		return nil, fmt.Errorf("reading last sweep %s: %w", path, err)
 	}
 	return &s, nil
-}
-
-// writeAtomic replaces path with data: temp file in the same directory,
-// fsync, rename, fsync the directory. A reader sees the old file or the
-// new one, never a part. The state file, result.json and the sweep
-// summary are all written this way.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tempPrefix(path))
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
 }

@@ -86,14 +86,11 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 
 // sweepIn plans and runs, filling s.Outcomes.
 func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e *env.Env, s *Summary) error {
-	if len(cfg.Sweep.Run) == 0 {
-		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: errors.New("sweep.run is not set: name the recipe test command")}
-	}
-	if cfg.Sweep.Jobs < 1 {
-		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: fmt.Errorf("sweep.jobs: %d is less than 1", cfg.Sweep.Jobs)}
-	}
 	g, err := gather(ctx, cfg, opts, ev)
 	if err != nil {
+		return err
+	}
+	if err := preflight(cfg, e); err != nil {
 		return err
 	}
 	ds := g.decide(opts)

@@ -9,13 +9,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/atomicfile"
 )
 
 // StateError is a state file that cannot be read or parsed. It stops the
@@ -43,6 +43,8 @@ const stateSchema = 1
 type state struct {
 	Schema  int                `json:"schema"`
 	Recipes map[string]*Record `json:"recipes"`
+
+	extra extras // fields a newer cc-ci wrote, kept
 }
 
 // newState returns an empty state of the current schema.
@@ -71,18 +73,31 @@ func (s *state) edit(name string) *Record {
 	return r
 }
 
-// readState reads the state file; a missing file is an empty State. A file
-// that does not parse, or whose schema is missing or newer than stateSchema,
-// is a *StateError naming the file.
+// errNoState is a state file that does not exist. Only Init creates one:
+// a sweep that created it would re-test every recipe of a mistyped path.
+var errNoState = errors.New("no such file; cc-ci-sweep init creates an empty one (a sweep never does)")
+
+// readState reads the state file. A file that is missing, does not parse,
+// or whose schema is missing or newer than stateSchema is a *StateError
+// naming the file.
 func readState(path string) (*state, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return newState(), nil
+		return nil, &StateError{Path: path, Err: errNoState}
 	}
 	if err != nil {
-		return nil, &StateError{Path: path, Err: err}
+		return nil, &StateError{Path: path, Err: unwrapPath(err)}
 	}
 	return parseState(path, b)
+}
+
+// unwrapPath drops the path of an *fs.PathError: the StateError names it.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // parseState decodes and checks a state file's bytes.
@@ -109,6 +124,7 @@ func parseState(path string, b []byte) (*state, error) {
 	if st.Recipes == nil {
 		st.Recipes = map[string]*Record{}
 	}
+	st.extra = readExtras(b)
 	for name, r := range st.Recipes {
 		if r == nil {
 			delete(st.Recipes, name)
@@ -145,16 +161,12 @@ func jsonError(b []byte, err error) error {
 // synced. If the file does not parse, fn is not called and nothing is
 // written; if fn returns an error, nothing is written.
 func updateState(ctx context.Context, path string, fn func(*state) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating state directory: %w", err)
-	}
 	lock, err := ccci.WaitLock(ctx, path+".lock", true, 10*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("locking state %s: %w", path, err)
 	}
 	defer lock.Unlock()
-	removeStaleTemps(path)
+	atomicfile.RemoveStale(path)
 	st, err := readState(path)
 	if err != nil {
 		return err
@@ -166,29 +178,14 @@ func updateState(ctx context.Context, path string, fn func(*state) error) error 
 	return writeState(path, st)
 }
 
-// tempPrefix starts the names of the temporary files writeAtomic makes.
-func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
-
-// removeStaleTemps removes temporary files left by a writer killed before
-// its rename. Only writers holding the lock make them, so under the lock
-// every one is stale.
-func removeStaleTemps(path string) {
-	dir, prefix := filepath.Dir(path), tempPrefix(path)
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// writeState replaces path with st atomically.
+// writeState replaces path with st atomically (through a symlink to its
+// target, keeping the file's mode).
 func writeState(path string, st *state) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding state %s: %w", path, err)
 	}
-	return writeAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'), 0o644)
 }
 
 var hexCommit = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)

@@ -26,13 +26,60 @@ const (
 	commitB = "5555555555555555555555555555555555555555"
 )
 
-func TestReadStateMissing(t *testing.T) {
-	st, err := readState(filepath.Join(t.TempDir(), "canonical.json"))
-	if err != nil {
-		t.Fatalf("readState(missing) error: %v", err)
+// TestReadStateMissing: a missing state file is an error (exit 2) that
+// says how to start; a sweep never creates one.
+// emptyState makes a state file with no records at path (and its
+// directory), as cc-ci-sweep init does, and returns path.
+func emptyState(t *testing.T, path string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if diff := cmp.Diff(newState(), st); diff != "" {
-		t.Errorf("readState(missing) mismatch (-want +got):\n%s", diff)
+	if err := os.WriteFile(path, []byte(`{"schema": 1, "recipes": {}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReadStateMissing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canonical.json")
+	st, err := readState(path)
+	var se *StateError
+	if !errors.As(err, &se) || se.Path != path || !strings.Contains(err.Error(), "cc-ci-sweep init") || st != nil {
+		t.Fatalf("readState(missing) = %v, %v; want a *StateError naming the file and init", st, err)
+	}
+	if code := ccci.ExitCode(err); code != ccci.ExitUsage {
+		t.Errorf("ExitCode(readState(missing)) = %d, want %d", code, ccci.ExitUsage)
+	}
+	err = updateState(t.Context(), path, func(*state) error { return nil })
+	if !errors.As(err, &se) {
+		t.Errorf("updateState(missing) = %v, want a *StateError", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("updateState created %s (%v)", path, err)
+	}
+}
+
+// TestStateKeepsUnknownFields: fields a newer cc-ci wrote, in the file, a
+// record or a last result, survive a rewrite by this one.
+func TestStateKeepsUnknownFields(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "canonical.json")
+	in := `{"schema": 1, "sweeps": [1, 2], "recipes": {"gitea": {"version": "1.0.0+1", "status": "pass", "flaky": 3,
+  "last": {"version": "1.0.0+1", "verdict": "pass", "ts": "2026-11-20T02:00:00Z", "log": "/x", "duration": "1s", "tries": [{"n": 1}]}}}}`
+	if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := recordLast(t.Context(), path, "zulip", Last{Version: "2.0.0+1", Verdict: Fail}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"sweeps": [`, `"flaky": 3`, `"tries": [`, `"n": 1`, `"zulip": {`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("rewritten state lacks %s:\n%s", want, b)
+		}
 	}
 }
 
@@ -48,7 +95,7 @@ func TestReadStateGood(t *testing.T) {
 			Log:      "/var/lib/cc-ci/runs/gitea/20261101T015612Z-3.6.0+1.24.2/log",
 			Duration: Duration(4*time.Minute + 12*time.Second)},
 	}}}
-	if diff := cmp.Diff(want, st); diff != "" {
+	if diff := cmp.Diff(want, st, cmp.AllowUnexported(state{}, extras{})); diff != "" {
 		t.Errorf("readState(good.json) mismatch (-want +got):\n%s", diff)
 	}
 	if r := (*state)(nil).record("gitea"); r != nil {
@@ -118,7 +165,7 @@ func TestUpdateStateCorrupt(t *testing.T) {
 }
 
 func TestUpdateStateFnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "canonical.json")
+	path := emptyState(t, filepath.Join(t.TempDir(), "canonical.json"))
 	errNo := errors.New("no")
 	err := updateState(t.Context(), path, func(st *state) error {
 		st.edit("gitea").Version = "3.6.0+1.24.2"
@@ -127,13 +174,13 @@ func TestUpdateStateFnError(t *testing.T) {
 	if !errors.Is(err, errNo) {
 		t.Errorf("UpdateState = %v, want %v", err, errNo)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("UpdateState with a failing fn wrote %s (stat: %v)", path, err)
+	if st, err := readState(path); err != nil || len(st.Recipes) != 0 {
+		t.Errorf("UpdateState with a failing fn wrote %s: %+v, %v", path, st, err)
 	}
 }
 
 func TestPromoteAndRecordLast(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "canonical.json")
+	path := emptyState(t, filepath.Join(t.TempDir(), "sub", "canonical.json"))
 	ctx := t.Context()
 	now := time.Date(2026, 11, 21, 3, 4, 5, 0, time.FixedZone("CET", 3600))
 	fail := Last{Version: "3.6.0+1.24.2", Verdict: Fail, TS: now, Log: "/runs/x/log", Duration: Duration(time.Minute)}
@@ -167,7 +214,7 @@ func TestPromoteAndRecordLast(t *testing.T) {
 		"gitea": {Version: "3.6.0+1.24.2", Commit: commitB, Status: StatusByHand, TS: utc, Last: &fail},
 		"zulip": {Last: &fail},
 	}}
-	if diff := cmp.Diff(want, st); diff != "" {
+	if diff := cmp.Diff(want, st, cmp.AllowUnexported(state{}, extras{})); diff != "" {
 		t.Errorf("state after promotions mismatch (-want +got):\n%s", diff)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
@@ -211,7 +258,7 @@ func TestPromoteBadArgs(t *testing.T) {
 // description, as another process would, and checks UpdateState waits
 // and gives up when its context ends.
 func TestUpdateStateWaitsForLock(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "canonical.json")
+	path := emptyState(t, filepath.Join(t.TempDir(), "canonical.json"))
 	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +284,7 @@ func TestUpdateStateWaitsForLock(t *testing.T) {
 // it and the state file is intact.
 func TestUpdateStateRemovesStaleTemps(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "canonical.json")
+	path := emptyState(t, filepath.Join(dir, "canonical.json"))
 	stale := filepath.Join(dir, ".canonical.json.tmp-123")
 	if err := os.WriteFile(stale, []byte(`{"schema":`), 0o600); err != nil {
 		t.Fatal(err)
@@ -274,7 +321,7 @@ func TestStateHelperProcess(t *testing.T) {
 // TestUpdateStateProcesses runs several real processes updating one
 // state file at once: no update is lost and the file always parses.
 func TestUpdateStateProcesses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "canonical.json")
+	path := emptyState(t, filepath.Join(t.TempDir(), "canonical.json"))
 	const procs, each = 4, 15
 	var cmds []*exec.Cmd
 	for p := range procs {
@@ -312,7 +359,7 @@ func TestUpdateStateProcesses(t *testing.T) {
 // finished before the kill (each process records p<k>-0, p<k>-1, ... in
 // order, so the records of a killed one are a prefix).
 func TestUpdateStateKilled(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "canonical.json")
+	path := emptyState(t, filepath.Join(t.TempDir(), "canonical.json"))
 	midway := 0 // kills that landed between a writer's first and last update
 	for k := range 8 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestStateHelperProcess$")
@@ -417,7 +464,7 @@ func FuzzParseState(f *testing.F) {
 		if err != nil {
 			t.Fatalf("readState(writeState(parseState(%q))): %v", b, err)
 		}
-		if diff := cmp.Diff(st, again); diff != "" {
+		if diff := cmp.Diff(st, again, cmp.AllowUnexported(state{}, extras{})); diff != "" {
 			t.Errorf("state of %q changed by a write and re-read (-before +after):\n%s", b, diff)
 		}
 	})

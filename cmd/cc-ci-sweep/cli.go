@@ -16,6 +16,7 @@ import (
 )
 
 const usage = `usage:
+  cc-ci-sweep init    [-config F]
   cc-ci-sweep plan    [-config F] [-json] [-weekly] [-only a,b] [-sync] [-retry-failed]
   cc-ci-sweep run     [-config F] [-json] [-weekly] [-only a,b] [-sync] [-retry-failed]
                       [-jobs N] [-defer DUR] [-junit FILE]
@@ -47,6 +48,7 @@ var commands = map[string]command{
 	"promote": {"[-config F] RECIPE VERSION", "Make VERSION, a release tag of RECIPE, its canonical version by hand.", promoteFlags, 2},
 	"tags":    {"[-config F] [-json] RECIPE", "List every tag of RECIPE and whether it counts as a release, or why not.", tagsFlags, 1},
 	"report":  {"[-config F] -html DIR [flags]", "Write the static status board into DIR, replacing it as a whole.", reportFlags, 0},
+	"init":    {"[-config F]", "Create the state file, empty (never overwritten; a sweep never creates one).", initFlags, 0},
 }
 
 // run is the whole command; main only adds signals and os.Exit.

@@ -139,3 +139,18 @@ func tagsFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, i
 		return tw.Flush()
 	}
 }
+
+func initFlags(*flag.FlagSet) func(context.Context, *ccci.Config, []string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, cfg *ccci.Config, _ []string, stdout, _ io.Writer) error {
+		created, err := sweep.Init(ctx, cfg)
+		switch {
+		case err != nil:
+			return err
+		case created:
+			fmt.Fprintf(stdout, "created %s: no canonical versions yet, the first sweep tests every recipe\n", cfg.Sweep.State)
+		default:
+			fmt.Fprintf(stdout, "%s exists: left as it is\n", cfg.Sweep.State)
+		}
+		return nil
+	}
+}

@@ -93,6 +93,10 @@ func TestCommandLines(t *testing.T) {
 	bin := buildSweep(t, dir)
 	cfg := writeTestConfig(t, dir)
 	keys := unitKeys(t, "cc-ci-sweep.service")
+	// Installing: the operator creates the state file once (README).
+	if out, err := exec.Command(bin, "init", "-config", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("cc-ci-sweep init: %v\n%s", err, out)
+	}
 	for _, key := range []string{"ExecStart", "ExecStopPost"} {
 		if len(keys[key]) != 1 {
 			t.Fatalf("cc-ci-sweep.service has %d %s lines, want 1", len(keys[key]), key)

@@ -1,0 +1,77 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/atomicfile"
+)
+
+// preflight checks, before the first clone, what every run needs from
+// this host: the run command resolves in the declared environment and is
+// executable; the state file's directory and the runs directory are
+// writable; the temporary directory is usable. A problem here is the
+// host's, not a recipe's: the error matches ccci.ErrEnvironment (exit 3),
+// or ccci.ErrConfig (exit 2) for a config that names no run command, and
+// no recipe gets a verdict for it. The runs directory is made when its
+// parent exists.
+func preflight(cfg *ccci.Config, e *env.Env) error {
+	s := &cfg.Sweep
+	if len(s.Run) == 0 {
+		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: errors.New("sweep.run is not set: name the recipe test command")}
+	}
+	if s.Jobs < 1 {
+		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: fmt.Errorf("sweep.jobs: %d is less than 1", s.Jobs)}
+	}
+	if _, err := e.LookPath(s.Run[0]); err != nil {
+		return hostError("sweep.run", err)
+	}
+	if err := os.Mkdir(s.Runs, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return hostError("runs directory", err)
+	}
+	target, err := atomicfile.Target(s.State)
+	if err != nil {
+		return hostError("state file", err)
+	}
+	for _, dir := range []string{filepath.Dir(target), s.Runs, os.TempDir()} {
+		if err := writable(dir); err != nil {
+			return hostError("checking directories", err)
+		}
+	}
+	return nil
+}
+
+// writable says why the sweep cannot create files in dir, or nil.
+func writable(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return &fs.PathError{Op: "use", Path: dir, Err: unix.ENOTDIR}
+	}
+	if err := unix.Access(dir, unix.W_OK|unix.X_OK); err != nil {
+		return &fs.PathError{Op: "write", Path: dir, Err: err}
+	}
+	return nil
+}
+
+// hostError is a host problem found before the first run: it prints
+// as "what: err" and matches ccci.ErrEnvironment (exit 3).
+func hostError(what string, err error) error { return &hostProblem{what, err} }
+
+type hostProblem struct {
+	what string
+	err  error
+}
+
+func (e *hostProblem) Error() string        { return e.what + ": " + e.err.Error() }
+func (e *hostProblem) Unwrap() error        { return e.err }
+func (e *hostProblem) Is(target error) bool { return target == ccci.ErrEnvironment }
