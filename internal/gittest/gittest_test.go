@@ -163,3 +163,19 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+func ExampleEnv() {
+	for _, kv := range gittest.Env("/home/test")[1:] { // all but PATH
+		fmt.Println(kv)
+	}
+	// Output:
+	// HOME=/home/test
+	// GIT_CONFIG_NOSYSTEM=1
+	// GIT_CONFIG_GLOBAL=/dev/null
+	// GIT_AUTHOR_NAME=cc-ci test
+	// GIT_AUTHOR_EMAIL=test@example.org
+	// GIT_AUTHOR_DATE=2026-11-21T00:00:00Z
+	// GIT_COMMITTER_NAME=cc-ci test
+	// GIT_COMMITTER_EMAIL=test@example.org
+	// GIT_COMMITTER_DATE=2026-11-21T00:00:00Z
+}
