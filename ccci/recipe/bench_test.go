@@ -9,17 +9,18 @@ import (
 	"os/exec"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/Masterminds/semver/v3"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 var fixture struct {
 	once sync.Once
 	dir  string
-	err  error
+	made bool
 }
 
 func TestMain(m *testing.M) {
@@ -30,40 +31,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// benchRepo returns a repository with 300 tags on 100 commits, half of them
-// annotated, all refs packed; it is made once, with one git fast-import.
+// benchRepo returns a repository with 300 tags, one per commit, half of
+// them annotated, all refs packed; it is made once.
 func benchRepo(b *testing.B) string {
 	fixture.once.Do(func() {
-		fixture.dir, fixture.err = os.MkdirTemp("", "recipe-bench-")
-		if fixture.err != nil {
-			return
+		dir, err := os.MkdirTemp("", "recipe-bench-")
+		if err != nil {
+			b.Fatal(err)
 		}
-		var s strings.Builder
+		fixture.dir = dir
+		var tags []string
 		for i := range 100 {
-			fmt.Fprintf(&s, "commit refs/heads/main\nmark :%d\ncommitter t <t@example.org> %d +0000\ndata 2\nc\n", i+1, 1700000000+i)
-			if i > 0 {
-				fmt.Fprintf(&s, "from :%d\n", i)
-			}
 			for j := range 3 {
-				name := fmt.Sprintf("%d.%d.%d+1.%d.0", i/10, i%10, j, i)
-				if (i*3+j)%2 == 0 {
-					fmt.Fprintf(&s, "tag %s\nfrom :%d\ntagger t <t@example.org> 1700000000 +0000\ndata 1\nt\n", name, i+1)
-				} else {
-					fmt.Fprintf(&s, "reset refs/tags/%s\nfrom :%d\n\n", name, i+1)
-				}
+				tags = append(tags, fmt.Sprintf("%d.%d.%d+1.%d.0", i/10, i%10, j, i))
 			}
 		}
-		for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"fast-import", "--quiet"}, {"pack-refs", "--all"}} {
-			cmd := exec.Command("git", args...)
-			cmd.Dir, cmd.Env, cmd.Stdin = fixture.dir, gitEnv(fixture.dir), strings.NewReader(s.String())
-			if out, err := cmd.CombinedOutput(); err != nil {
-				fixture.err = fmt.Errorf("git %s: %v\n%s", args[0], err, out)
-				return
-			}
-		}
+		gittest.Options{Tags: gittest.Mixed, Packed: true}.Repo(b, dir, tags...)
+		fixture.made = true
 	})
-	if fixture.err != nil {
-		b.Fatal(fixture.err)
+	if !fixture.made {
+		b.Fatal("making the benchmark repository failed")
 	}
 	return fixture.dir
 }
@@ -79,9 +66,9 @@ func BenchmarkLocalTags(b *testing.B) {
 		}
 	})
 	b.Run("exec-git-for-each-ref", func(b *testing.B) {
+		home := b.TempDir()
 		for b.Loop() {
-			cmd := exec.Command("git", "for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)")
-			cmd.Dir = dir
+			cmd := gittest.Command(home, dir, "for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)")
 			out, err := cmd.Output()
 			if err != nil || bytes.Count(out, []byte("\n")) != 300 {
 				b.Fatal(err)
@@ -101,9 +88,10 @@ func BenchmarkLocalTagNames(b *testing.B) {
 		}
 	})
 	b.Run("exec-git-tag-sort-V", func(b *testing.B) {
+		env := gittest.Env(b.TempDir())
 		for b.Loop() {
 			cmd := exec.Command("sh", "-c", "git tag | sort -V")
-			cmd.Dir = dir
+			cmd.Dir, cmd.Env = dir, env
 			if out, err := cmd.Output(); err != nil || bytes.Count(out, []byte("\n")) != 300 {
 				b.Fatal(err)
 			}

@@ -8,32 +8,22 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
-// newRepoWithFiles makes a repository whose commits differ in a file, with
-// tag 1.0.0+1 on the first commit and 2.0.0+1 (annotated) on the head.
+// newRepoWithFiles makes a repository whose tagged commits differ in
+// VERSION: 1.0.0+1 (annotated), then 2.0.0+1 (lightweight) on the head.
 func newRepoWithFiles(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	runGit(t, dir, "init", "-q", "-b", "main")
-	for i, tag := range []string{"1.0.0+1", "2.0.0+1"} {
-		if err := os.WriteFile(filepath.Join(dir, "VERSION"), []byte(tag), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		runGit(t, dir, "add", "VERSION")
-		runGit(t, dir, "commit", "-q", "-m", tag)
-		if i == 0 {
-			runGit(t, dir, "tag", tag)
-		} else {
-			runGit(t, dir, "tag", "-a", "-m", tag, tag)
-		}
-	}
+	gittest.Options{Tags: gittest.Mixed}.Repo(t, dir, "1.0.0+1", "2.0.0+1")
 	return dir
 }
 
 func TestClone(t *testing.T) {
 	src := newRepoWithFiles(t)
-	commit := runGit(t, src, "rev-parse", "1.0.0+1^{commit}")
+	commit := gittest.Run(t, src, "rev-parse", "1.0.0+1^{commit}")
 	root := t.TempDir()
 	bareCopy(t, src, root, "r.git")
 	base := serveHTTP(t, root)
@@ -43,13 +33,13 @@ func TestClone(t *testing.T) {
 			t.Errorf("Clone(%s): %v", name, err)
 			continue
 		}
-		if got := runGit(t, dst, "rev-parse", "HEAD"); got != commit {
+		if got := gittest.Run(t, dst, "rev-parse", "HEAD"); got != commit {
 			t.Errorf("Clone(%s) HEAD = %s, want %s", name, got, commit)
 		}
-		if b, err := os.ReadFile(filepath.Join(dst, "VERSION")); err != nil || string(b) != "1.0.0+1" {
+		if b, err := os.ReadFile(filepath.Join(dst, "VERSION")); err != nil || string(b) != "1.0.0+1\n" {
 			t.Errorf("Clone(%s) work tree VERSION = %q, %v, want 1.0.0+1", name, b, err)
 		}
-		if st := runGit(t, dst, "status", "--porcelain"); st != "" {
+		if st := gittest.Run(t, dst, "status", "--porcelain"); st != "" {
 			t.Errorf("Clone(%s) work tree not clean:\n%s", name, st)
 		}
 		if diff := cmp.Diff(forEachRef(t, src), forEachRef(t, dst)); diff != "" {
@@ -61,11 +51,11 @@ func TestClone(t *testing.T) {
 func TestCloneIntoEmptyDir(t *testing.T) {
 	src := newRepoWithFiles(t)
 	dst := t.TempDir()
-	commit := runGit(t, src, "rev-parse", "HEAD")
+	commit := gittest.Run(t, src, "rev-parse", "HEAD")
 	if err := Clone(context.Background(), src, dst, commit); err != nil {
 		t.Fatal(err)
 	}
-	if got := runGit(t, dst, "rev-parse", "HEAD"); got != commit {
+	if got := gittest.Run(t, dst, "rev-parse", "HEAD"); got != commit {
 		t.Errorf("Clone HEAD = %s, want %s", got, commit)
 	}
 }
@@ -77,7 +67,7 @@ func TestCloneRefusesNonEmpty(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Clone(context.Background(), src, dst, runGit(t, src, "rev-parse", "HEAD"))
+	err := Clone(context.Background(), src, dst, gittest.Run(t, src, "rev-parse", "HEAD"))
 	if !errors.Is(err, ErrNotEmpty) {
 		t.Errorf("Clone(non-empty dst) error = %v, want ErrNotEmpty", err)
 	}
@@ -88,7 +78,7 @@ func TestCloneRefusesNonEmpty(t *testing.T) {
 
 func TestCloneFailureLeavesNothing(t *testing.T) {
 	src := newRepoWithFiles(t)
-	head := runGit(t, src, "rev-parse", "HEAD")
+	head := gittest.Run(t, src, "rev-parse", "HEAD")
 	missing := "0123456789abcdef0123456789abcdef01234567"
 	tests := []struct{ name, src, commit string }{
 		{"unknown commit", src, missing},
@@ -120,7 +110,7 @@ func TestCloneCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dst := filepath.Join(t.TempDir(), "x")
-	if err := Clone(ctx, src, dst, runGit(t, src, "rev-parse", "HEAD")); !errors.Is(err, context.Canceled) {
+	if err := Clone(ctx, src, dst, gittest.Run(t, src, "rev-parse", "HEAD")); !errors.Is(err, context.Canceled) {
 		t.Errorf("Clone(cancelled) error = %v, want context.Canceled", err)
 	}
 	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
@@ -131,15 +121,15 @@ func TestCloneCancelled(t *testing.T) {
 func TestFetch(t *testing.T) {
 	src := newRepoWithFiles(t)
 	dst := filepath.Join(t.TempDir(), "clone")
-	if err := Clone(context.Background(), src, dst, runGit(t, src, "rev-parse", "HEAD")); err != nil {
+	if err := Clone(context.Background(), src, dst, gittest.Run(t, src, "rev-parse", "HEAD")); err != nil {
 		t.Fatal(err)
 	}
 	if err := Fetch(context.Background(), dst); err != nil {
 		t.Errorf("Fetch(up to date) = %v, want nil", err)
 	}
-	runGit(t, src, "commit", "-q", "--allow-empty", "-m", "three")
-	runGit(t, src, "tag", "-a", "-m", "new", "3.0.0+1")
-	runGit(t, src, "tag", "-f", "1.0.0+1") // a moved tag follows the remote
+	gittest.Run(t, src, "commit", "-q", "--allow-empty", "-m", "three")
+	gittest.Run(t, src, "tag", "-a", "-m", "new", "3.0.0+1")
+	gittest.Run(t, src, "tag", "-f", "1.0.0+1") // a moved tag follows the remote
 	if err := Fetch(context.Background(), dst); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +140,7 @@ func TestFetch(t *testing.T) {
 	if diff := cmp.Diff(forEachRef(t, src), tagLines(tags)); diff != "" {
 		t.Errorf("tags after Fetch (-want +got):\n%s", diff)
 	}
-	if got, want := runGit(t, dst, "rev-parse", "origin/main"), runGit(t, src, "rev-parse", "main"); got != want {
+	if got, want := gittest.Run(t, dst, "rev-parse", "origin/main"), gittest.Run(t, src, "rev-parse", "main"); got != want {
 		t.Errorf("origin/main after Fetch = %s, want %s", got, want)
 	}
 }
@@ -160,16 +150,16 @@ func TestFetchErrors(t *testing.T) {
 		t.Errorf("Fetch(not a repo) succeeded")
 	}
 	noOrigin := t.TempDir()
-	runGit(t, noOrigin, "init", "-q")
+	gittest.Run(t, noOrigin, "init", "-q")
 	if err := Fetch(context.Background(), noOrigin); err == nil || !contains(err.Error(), noOrigin) {
 		t.Errorf("Fetch(no origin) error = %v, want one naming %s", err, noOrigin)
 	}
 	gone := newRepoWithFiles(t)
 	dst := filepath.Join(t.TempDir(), "clone")
-	if err := Clone(context.Background(), gone, dst, runGit(t, gone, "rev-parse", "HEAD")); err != nil {
+	if err := Clone(context.Background(), gone, dst, gittest.Run(t, gone, "rev-parse", "HEAD")); err != nil {
 		t.Fatal(err)
 	}
-	runGit(t, dst, "remote", "set-url", "origin", refusedURL(t))
+	gittest.Run(t, dst, "remote", "set-url", "origin", refusedURL(t))
 	if err := Fetch(context.Background(), dst); err == nil || !contains(err.Error(), "refused") {
 		t.Errorf("Fetch(refused origin) error = %v, want connection refused", err)
 	}

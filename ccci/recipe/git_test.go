@@ -2,50 +2,21 @@ package recipe
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
-
-// gitEnv keeps the user's and the system's git configuration out of tests.
-func gitEnv(home string) []string {
-	return append(os.Environ(),
-		"HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org",
-		"GIT_AUTHOR_DATE=2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z",
-	)
-}
-
-// git runs the git CLI in dir and returns its trimmed output.
-func runGit(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv(dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// script runs git commands, one a line, in dir.
-func script(t testing.TB, dir, lines string) {
-	t.Helper()
-	for line := range strings.SplitSeq(strings.TrimSpace(lines), "\n") {
-		runGit(t, dir, strings.Fields(line)...)
-	}
-}
 
 // newRepo makes a repository with lightweight and annotated tags, some on
 // commits that are not the branch head, most refs packed and some loose.
 func newRepo(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	script(t, dir, `
+	gittest.Script(t, dir, `
 init -q -b main
 commit -q --allow-empty -m one
 tag 1.0.0+1.0
@@ -62,13 +33,13 @@ tag -a -m loose-annotated 3.0.9+1.10.7
 	return dir
 }
 
-// forEachRef is what git itself says about dir's tags: "name commit" lines.
+// forEachRef is what git itself says about dir's tags: "name commit"
+// lines, in git's order.
 func forEachRef(t testing.TB, dir string) string {
-	out := runGit(t, dir, "for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)")
+	tags := gittest.Tags(t, dir)
 	var b strings.Builder
-	for line := range strings.SplitSeq(out, "\n") {
-		f := strings.Fields(line)
-		fmt.Fprintf(&b, "%s %s\n", f[0], f[1]) // %(*objectname) when peeled, else %(objectname)
+	for _, name := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(&b, "%s %s\n", name, tags[name])
 	}
 	return b.String()
 }
@@ -85,7 +56,7 @@ func tagLines(tags []Tag) string {
 func bareCopy(t testing.TB, dir, root, name string) string {
 	t.Helper()
 	dst := filepath.Join(root, name)
-	runGit(t, root, "clone", "-q", "--bare", dir, dst)
+	gittest.Run(t, root, "clone", "-q", "--bare", dir, dst)
 	return dst
 }
 

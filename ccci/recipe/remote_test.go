@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // serveHTTP serves the bare repositories under root with git http-backend
@@ -27,7 +29,7 @@ func serveHTTP(t *testing.T, root string) string {
 // at once.
 func serveCounted(t *testing.T, root string) (string, *atomic.Int32) {
 	t.Helper()
-	execPath := runGit(t, root, "--exec-path")
+	execPath := gittest.Run(t, root, "--exec-path")
 	h := &cgi.Handler{
 		Path:   filepath.Join(execPath, "git-http-backend"),
 		Env:    []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"},

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 func TestValidName(t *testing.T) {
@@ -46,10 +48,10 @@ func TestFromDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runGit(t, filepath.Join(dir, "gitea"), "init", "-q")
-	runGit(t, filepath.Join(dir, "gitea"), "remote", "add", "origin", "https://git.coopcloud.tech/coop-cloud/gitea.git")
-	runGit(t, filepath.Join(dir, "nextcloud"), "init", "-q")
-	runGit(t, filepath.Join(dir, "Bad"), "init", "-q")
+	gittest.Run(t, filepath.Join(dir, "gitea"), "init", "-q")
+	gittest.Run(t, filepath.Join(dir, "gitea"), "remote", "add", "origin", "https://git.coopcloud.tech/coop-cloud/gitea.git")
+	gittest.Run(t, filepath.Join(dir, "nextcloud"), "init", "-q")
+	gittest.Run(t, filepath.Join(dir, "Bad"), "init", "-q")
 	if err := os.WriteFile(filepath.Join(dir, "README"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 func TestLocalTagsMatchesGit(t *testing.T) {
@@ -34,7 +36,7 @@ func TestLocalTagsMatchesGit(t *testing.T) {
 
 func TestLocalTagsSymbolic(t *testing.T) {
 	dir := newRepo(t)
-	runGit(t, dir, "symbolic-ref", "refs/tags/alias", "refs/tags/v2.4.8")
+	gittest.Run(t, dir, "symbolic-ref", "refs/tags/alias", "refs/tags/v2.4.8")
 	tags, err := LocalTags(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +44,7 @@ func TestLocalTagsSymbolic(t *testing.T) {
 	if diff := cmp.Diff(forEachRef(t, dir), tagLines(tags)); diff != "" {
 		t.Errorf("LocalTags with a symbolic tag (-want +got):\n%s", diff)
 	}
-	runGit(t, dir, "symbolic-ref", "refs/tags/dangling", "refs/tags/missing")
+	gittest.Run(t, dir, "symbolic-ref", "refs/tags/dangling", "refs/tags/missing")
 	tags, err = LocalTags(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func TestLocalTagsBareAndEmpty(t *testing.T) {
 		t.Errorf("LocalTags(bare) (-want +got):\n%s", diff)
 	}
 	empty := t.TempDir()
-	runGit(t, empty, "init", "-q")
+	gittest.Run(t, empty, "init", "-q")
 	if tags, err := LocalTags(context.Background(), empty); err != nil || len(tags) != 0 {
 		t.Errorf("LocalTags(new repo) = %v, %v, want none", tags, err)
 	}
@@ -71,12 +73,12 @@ func TestLocalTagsBareAndEmpty(t *testing.T) {
 
 func TestPeelTag(t *testing.T) {
 	dir := newRepo(t)
-	runGit(t, dir, "tag", "-a", "-m", "tag of a tag", "nested", "v2.4.8")
+	gittest.Run(t, dir, "tag", "-a", "-m", "tag of a tag", "nested", "v2.4.8")
 	check := func(when string) {
 		t.Helper()
 		for _, name := range []string{"1.0.0+1.0", "1.1.0+1.0", "v2.4.8", "3.0.9+1.10.7", "nested"} {
 			got, err := PeelTag(context.Background(), dir, name)
-			want := runGit(t, dir, "rev-parse", name+"^{commit}")
+			want := gittest.Run(t, dir, "rev-parse", name+"^{commit}")
 			if err != nil || got != want {
 				t.Errorf("%s: PeelTag(%q) = %q, %v, want %q", when, name, got, err, want)
 			}
@@ -84,10 +86,10 @@ func TestPeelTag(t *testing.T) {
 	}
 	check("loose and packed refs")
 	// Packed with peeled lines: PeelTag reads them instead of objects.
-	runGit(t, dir, "pack-refs", "--all")
+	gittest.Run(t, dir, "pack-refs", "--all")
 	check("after pack-refs --all")
 	// A tag moved since packing: its loose ref wins over the stale packed line.
-	runGit(t, dir, "tag", "-f", "-a", "-m", "moved", "1.1.0+1.0", "1.0.0+1.0^{commit}")
+	gittest.Run(t, dir, "tag", "-f", "-a", "-m", "moved", "1.1.0+1.0", "1.0.0+1.0^{commit}")
 	check("after a packed tag moved")
 	if _, err := PeelTag(context.Background(), dir, "9.9.9+9"); err == nil {
 		t.Errorf("PeelTag(missing tag) succeeded")
@@ -124,7 +126,7 @@ func TestLocalTagsCancelled(t *testing.T) {
 
 func TestLocalTagsCorruptObject(t *testing.T) {
 	dir := newRepo(t)
-	h := runGit(t, dir, "rev-parse", "3.0.9+1.10.7") // a loose annotated tag object
+	h := gittest.Run(t, dir, "rev-parse", "3.0.9+1.10.7") // a loose annotated tag object
 	obj := filepath.Join(dir, ".git", "objects", h[:2], h[2:])
 	if err := os.Chmod(obj, 0o644); err != nil {
 		t.Fatal(err)
@@ -141,7 +143,7 @@ func TestLocalTagsCorruptObject(t *testing.T) {
 func TestLocalTagsWorktree(t *testing.T) {
 	dir := newRepo(t)
 	wt := filepath.Join(t.TempDir(), "wt")
-	runGit(t, dir, "worktree", "add", "-q", "--detach", wt, "1.0.0+1.0")
+	gittest.Run(t, dir, "worktree", "add", "-q", "--detach", wt, "1.0.0+1.0")
 	tags, err := LocalTags(context.Background(), wt)
 	if err != nil {
 		t.Fatal(err)

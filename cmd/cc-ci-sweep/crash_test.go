@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/sweep"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // TestCrashSafety kills the sweep binary with SIGKILL at random moments
@@ -31,6 +32,8 @@ func TestCrashSafety(t *testing.T) {
 	c := newCrashFixture(t, []string{"alpha", "beta", "gamma"})
 	// A -race binary sleeps a second at exit by default; not here.
 	t.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
+	// What a killed sweep leaves in its TMPDIR goes with the test.
+	t.Setenv("TMPDIR", t.TempDir())
 	// Sweeps left alone tell how long a whole sweep takes here (the
 	// fastest of three: the first pays for cold caches).
 	full := time.Duration(1<<63 - 1)
@@ -88,14 +91,8 @@ func newCrashFixture(t *testing.T, names []string) *crashFixture {
 	c := &crashFixture{dir: dir, config: filepath.Join(dir, "ccci.toml"), state: filepath.Join(dir, "state.json"),
 		names: names, old: map[string]string{}, new: map[string]string{}}
 	for _, n := range names {
-		repo := filepath.Join(dir, "recipes", n)
-		crashGit(t, "", "init", "-q", "-b", "main", repo)
-		for _, tag := range []string{crashOld, crashNew} {
-			crashGit(t, repo, "commit", "-q", "--allow-empty", "-m", tag)
-			crashGit(t, repo, "tag", "-a", "-m", tag, tag)
-		}
-		c.old[n] = crashGit(t, repo, "rev-parse", crashOld+"^{commit}")
-		c.new[n] = crashGit(t, repo, "rev-parse", crashNew+"^{commit}")
+		commits := gittest.Repo(t, filepath.Join(dir, "recipes", n), crashOld, crashNew)
+		c.old[n], c.new[n] = commits[crashOld], commits[crashNew]
 	}
 	runner := filepath.Join(dir, "runner.sh")
 	writeTestFile(t, runner, "#!/bin/sh\nsleep 0.0$(( $$ % 3 ))\n")
@@ -150,22 +147,6 @@ func (c *crashFixture) check(t *testing.T, promoted bool) int {
 		}
 	}
 	return promotedN
-}
-
-func crashGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	if dir != "" {
-		args = append([]string{"-C", dir}, args...)
-	}
-	cmd := exec.Command("git", args...)
-	// No system or user config: a developer's tag.gpgSign must not reach the test.
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func writeTestFile(t *testing.T, path, data string) {

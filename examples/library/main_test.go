@@ -4,43 +4,20 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// mkrecipe makes a git repository under dir/recipes with one commit per tag.
-func mkrecipe(t *testing.T, dir, name string, tags ...string) {
-	t.Helper()
-	repo := filepath.Join(dir, "recipes", name)
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	git("init", "-q", "-b", "main")
-	for _, tag := range append([]string{""}, tags...) {
-		git("commit", "-q", "--allow-empty", "-m", "release "+tag)
-		if tag != "" {
-			git("tag", tag)
-		}
-	}
-}
+	"coopcloud.tech/cc-ci/internal/gittest"
+)
 
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
-	mkrecipe(t, dir, "gitea", "3.5.3+1.24.2", "3.6.0+1.24.2")
-	mkrecipe(t, dir, "keycloak", "10.1.0+26.0.5")
-	mkrecipe(t, dir, "custom-html")
+	gittest.Repo(t, filepath.Join(dir, "recipes", "gitea"), "3.5.3+1.24.2", "3.6.0+1.24.2")
+	gittest.Repo(t, filepath.Join(dir, "recipes", "keycloak"), "10.1.0+26.0.5")
+	gittest.Repo(t, filepath.Join(dir, "recipes", "custom-html"))
 	state := `{"schema": 1, "recipes": {"gitea": {"version": "3.5.3+1.24.2", "status": "pass"}}}`
 	cfg := "[sweep]\nrecipes = \"" + filepath.Join(dir, "recipes") + "\"\nstate = \"" + filepath.Join(dir, "state.json") + "\"\nrun = [\"/bin/true\"]\n"
 	for name, body := range map[string]string{"state.json": state, "ccci.toml": cfg} {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 const (
@@ -125,21 +126,7 @@ func TestCommandLines(t *testing.T) {
 // that passes and a config, and returns the config's path.
 func writeTestConfig(t *testing.T, dir string) string {
 	t.Helper()
-	repo := filepath.Join(dir, "recipes", "demo")
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	git("init", "-q", "-b", "main")
-	git("commit", "-q", "--allow-empty", "-m", "release")
-	git("tag", "1.0.0+1.0")
+	gittest.Repo(t, filepath.Join(dir, "recipes", "demo"), "1.0.0+1.0")
 	runner := filepath.Join(dir, "runner.sh")
 	if err := os.WriteFile(runner, []byte("#!/bin/sh\necho testing $CCCI_RECIPE $CCCI_VERSION\n"), 0o755); err != nil {
 		t.Fatal(err)

@@ -5,12 +5,13 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -44,23 +45,16 @@ func TestBuiltin(t *testing.T) {
 
 func TestRepository(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{
-		{"init", "-q"},
-		{"-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "one"},
-		{"tag", "6.0.1+28.0.2-fpm"},
-		{"tag", "5.0.3+27.0.1-fpm"},
-		{"-c", "user.name=t", "-c", "user.email=t@example.org", "tag", "-a", "-m", "x", "5.0.2+27.0.1-fpm"},
-		{"tag", "v2.4.8"},
-		{"pack-refs", "--all"},
-		{"tag", "7ae7b0f7+U"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	gittest.Script(t, dir, `
+init -q
+commit -q --allow-empty -m one
+tag 6.0.1+28.0.2-fpm
+tag 5.0.3+27.0.1-fpm
+tag -a -m x 5.0.2+27.0.1-fpm
+tag v2.4.8
+pack-refs --all
+tag 7ae7b0f7+U
+`)
 	code, out, errs := runTags(t, "", dir)
 	want := "# " + dir + `
   5.0.2+27.0.1-fpm
