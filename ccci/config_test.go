@@ -40,7 +40,7 @@ git = "version"
 [sweep]
 recipes = "~/recipes"
 state   = "/srv/cc-ci/canonical.json"
-run     = ["runner/run_recipe_ci.py", "--fast"]
+run     = ["/var/lib/cc-ci/cc-ci/runner/run_recipe_ci.py", "--fast"]
 exclude = ["custom-html"]
 jobs    = 2
 timeout = "90m"
@@ -71,7 +71,7 @@ func TestParseConfigFull(t *testing.T) {
 			Exclude: []string{"custom-html"},
 			State:   "/srv/cc-ci/canonical.json",
 			Runs:    "/srv/cc-ci/runs",
-			Run:     []string{"runner/run_recipe_ci.py", "--fast"},
+			Run:     []string{"/var/lib/cc-ci/cc-ci/runner/run_recipe_ci.py", "--fast"},
 			Jobs:    2,
 			Timeout: 90 * time.Minute,
 			Grace:   5 * time.Second,
@@ -128,6 +128,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"timeout zero", "[sweep]\ntimeout = \"0s\"\n", `c.toml:2: sweep.timeout: 0s is not positive`},
 		{"relative state", "[sweep]\nstate = \"state.json\"\n", `c.toml:2: sweep.state: "state.json" is not an absolute path`},
 		{"exclude name", "[sweep]\nexclude = [\"../etc\"]\n", `c.toml:2: sweep.exclude: "../etc" is not a recipe name`},
+		{"relative run", "[sweep]\n\nrun = [\"runner/run.py\"]\n", `c.toml:3: sweep.run: "runner/run.py" is a relative path: write it absolute, or a bare name found in env.path`},
+		{"relative notify", "[sweep]\nnotify = [\"./hook\"]\n", `c.toml:2: sweep.notify: "./hook" is a relative path: write it absolute, or a bare name found in env.path`},
 		{"var PATH", "[env]\npath = [\"/bin\"]\n[env.vars]\nPATH = \"/x\"\n", `c.toml:4: env.vars.PATH "/x": PATH is built from env.path and cannot be declared`},
 		{"require unknown tool", "[env]\npath = [\"/bin\"]\n[env.require]\ngit = \">= 2\"\n", `c.toml:4: env.require.git ">= 2": tool not in env.tools`},
 		{"require bad constraint", "[env]\npath = [\"/bin\"]\ntools = [\"git\"]\n[env.require]\ngit = \"newest\"\n", `c.toml:5: env.require.git "newest": malformed version constraint`},

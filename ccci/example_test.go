@@ -19,7 +19,7 @@ pass  = ["DRONE_*"]
 
 [sweep]
 state   = "/srv/cc-ci/canonical.json"
-run     = ["runner/run_recipe_ci.py"]
+run     = ["/var/lib/cc-ci/cc-ci/runner/run_recipe_ci.py"]
 timeout = "45m"
 `)
 	cfg, err := ccci.ParseConfig("ccci.toml", data, func(string) string { return "/home/ci" })
