@@ -7,10 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // The benchmark set (issue 4 section 7): benchRecipes clones with
@@ -61,31 +61,14 @@ func benchSet(b *testing.B) string {
 	return dir
 }
 
-// makeBenchRepo makes one clone with git fast-import: benchTags commits,
-// each tagged, every other tag annotated.
+// makeBenchRepo makes one clone: benchTags commits, each tagged, every
+// other tag annotated, refs packed as in a fresh clone.
 func makeBenchRepo(b *testing.B, dir string) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
+	tags := make([]string, benchTags)
+	for i := range tags {
+		tags[i] = benchTag(i)
 	}
-	git(b, dir, "init", "-q", "-b", "main")
-	var s strings.Builder
-	const who = "t <t@example.org> 1700000000 +0000\n"
-	for i := range benchTags {
-		msg := "release " + benchTag(i) + "\n"
-		fmt.Fprintf(&s, "commit refs/heads/main\nmark :%d\ncommitter %sdata %d\n%s\n", i+1, who, len(msg), msg)
-		if i%2 == 0 {
-			fmt.Fprintf(&s, "tag %s\nfrom :%d\ntagger %sdata %d\n%s\n", benchTag(i), i+1, who, len(msg), msg)
-		} else {
-			fmt.Fprintf(&s, "reset refs/tags/%s\nfrom :%d\n\n", benchTag(i), i+1)
-		}
-	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(s.String())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("git fast-import in %s: %v\n%s", dir, err, out)
-	}
-	git(b, dir, "pack-refs", "--all")
+	gittest.Options{Tags: gittest.Mixed, Packed: true}.Repo(b, dir, tags...)
 }
 
 // benchState makes every tenth recipe one release behind and the others

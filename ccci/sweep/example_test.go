@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/sweep"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // exampleSetup makes a folder of recipe clones (name -> tags, one commit
@@ -19,15 +19,10 @@ func exampleSetup(root string, recipes map[string][]string, canonical map[string
 	for name, tags := range recipes {
 		repo := filepath.Join(root, "recipes", name)
 		os.MkdirAll(repo, 0o755)
-		git := func(args ...string) string {
-			cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-			cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-				"GIT_AUTHOR_NAME=ex", "GIT_AUTHOR_EMAIL=ex@example.org", "GIT_COMMITTER_NAME=ex", "GIT_COMMITTER_EMAIL=ex@example.org")
-			out, err := cmd.CombinedOutput()
-			if err != nil {
+		git := func(args ...string) {
+			if out, err := gittest.Command(root, repo, args...).CombinedOutput(); err != nil {
 				fmt.Println(err, string(out))
 			}
-			return strings.TrimSpace(string(out))
 		}
 		git("init", "-q")
 		for _, tag := range tags {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,40 +14,8 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
-
-// rtGit runs git in dir with a fixed identity.
-func rtGit(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// rtRepo makes a recipe repository with one annotated tag per commit.
-func rtRepo(t testing.TB, dir string, tags ...string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	rtGit(t, dir, "init", "-q", "-b", "main")
-	for _, tag := range append([]string{""}, tags...) {
-		if err := os.WriteFile(filepath.Join(dir, "VERSION"), []byte(tag+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		rtGit(t, dir, "add", ".")
-		rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "release "+tag)
-		if tag != "" {
-			rtGit(t, dir, "tag", "-a", "-m", tag, tag)
-		}
-	}
-}
 
 // rtSweep makes recipes (name -> tags), a runner script with body and the
 // config pointing at them, all under a fresh temporary directory. The
@@ -58,7 +25,7 @@ func rtSweep(t testing.TB, recipes map[string][]string, body string) *ccci.Confi
 	t.Helper()
 	root := t.TempDir()
 	for name, tags := range recipes {
-		rtRepo(t, filepath.Join(root, "recipes", name), tags...)
+		gittest.Repo(t, filepath.Join(root, "recipes", name), tags...)
 	}
 	runner := filepath.Join(root, "runner.sh")
 	if err := os.WriteFile(runner, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
@@ -448,7 +415,7 @@ func BenchmarkRunOverhead(b *testing.B) {
 		recipes[string(rune('a'+i))+"app"] = []string{"1.0.0+1.0", "1.1.0+1.0"}
 	}
 	for name, tags := range recipes {
-		rtRepo(b, filepath.Join(root, "recipes", name), tags...)
+		gittest.Repo(b, filepath.Join(root, "recipes", name), tags...)
 	}
 	cfg := rtConfig(b, root, "run = [\"true\"]\njobs = 2\n")
 	cfg.Env.Tools = []string{"true"}
@@ -483,7 +450,7 @@ func TestRunNoCommand(t *testing.T) {
 func TestPlanSeesMovedCanonicalTag(t *testing.T) {
 	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1", "1.1.0+1"}}, "exit 0")
 	dir := filepath.Join(cfg.Sweep.Recipes, "app")
-	passed := rtGit(t, dir, "rev-parse", "1.1.0+1^{commit}")
+	passed := git(t, dir, "rev-parse", "1.1.0+1^{commit}")
 	v, err := recipe.Parse("1.1.0+1")
 	if err != nil {
 		t.Fatal(err)
@@ -495,8 +462,8 @@ func TestPlanSeesMovedCanonicalTag(t *testing.T) {
 	if err != nil || len(ds) != 1 || ds[0].Reason != UpToDate {
 		t.Fatalf("Plan before the move = %+v, %v; want app up-to-date", ds, err)
 	}
-	rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "sneaky")
-	rtGit(t, dir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
+	git(t, dir, "commit", "-q", "--allow-empty", "-m", "sneaky")
+	git(t, dir, "tag", "-f", "-a", "-m", "again", "1.1.0+1")
 	ds, err = Plan(context.Background(), cfg, Options{})
 	if err != nil || len(ds) != 1 || ds[0].Reason != Retagged || ds[0].Action != ActionRun {
 		t.Errorf("Plan after the tag moved = %+v, %v; want app run, retagged", ds, err)
@@ -514,8 +481,8 @@ func TestRunNeverGoesBack(t *testing.T) {
 		if ev.Kind != Started {
 			return
 		}
-		rtGit(t, dir, "commit", "-q", "--allow-empty", "-m", "newer")
-		rtGit(t, dir, "tag", "1.3.0+1")
+		git(t, dir, "commit", "-q", "--allow-empty", "-m", "newer")
+		git(t, dir, "tag", "1.3.0+1")
 		var perr error
 		if promoted, perr = PromoteByHand(t.Context(), cfg, "app", "1.3.0+1"); perr != nil {
 			t.Errorf("PromoteByHand during the run: %v", perr)

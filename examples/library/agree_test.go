@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"coopcloud.tech/cc-ci/ccci/sweep"
+	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // TestConsumersAgree builds real recipe clones and a state file from
@@ -127,7 +128,11 @@ func loadFixture(t *testing.T, file string) *fixture {
 func (f *fixture) build(t *testing.T, dir string) string {
 	real := map[string]map[string]string{}
 	for name, tags := range f.tags {
-		real[name] = makeClone(t, filepath.Join(dir, "recipes", name), tags)
+		var names []string
+		for _, tc := range tags {
+			names = append(names, tc[0])
+		}
+		real[name] = gittest.Repo(t, filepath.Join(dir, "recipes", name), names...)
 	}
 	recs, _ := f.state["recipes"].(map[string]any)
 	for name, r := range recs {
@@ -184,32 +189,6 @@ func (f *fixture) flags() []string {
 
 // libraryFlags are the flags this example shares with cc-ci-sweep.
 func libraryFlags(flags []string) []string { return slices.Clone(flags) }
-
-// makeClone makes a repository with one commit per tag and returns each
-// tag's commit.
-func makeClone(t *testing.T, repo string, tags [][2]string) map[string]string {
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	git := func(args ...string) string {
-		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	commits := map[string]string{}
-	for _, tc := range tags {
-		git("commit", "-q", "--allow-empty", "-m", "release "+tc[0])
-		git("tag", tc[0])
-		commits[tc[0]] = git("rev-parse", "HEAD")
-	}
-	return commits
-}
 
 var (
 	buildOnce sync.Once
