@@ -36,7 +36,9 @@ func deps(t *testing.T) map[string][]string {
 }
 
 // TestImportDirection keeps imports pointing one way: env and recipe are
-// leaves, ccci never imports the sweep or a command, nothing imports cmd/*.
+// leaves (of the module they may use internal/... only), internal/...
+// imports nothing of ccci or cmd, ccci never imports the sweep or a
+// command, nothing imports cmd/*.
 func TestImportDirection(t *testing.T) {
 	all := deps(t)
 	if len(all) == 0 {
@@ -52,11 +54,17 @@ func TestImportDirection(t *testing.T) {
 			}
 		}
 	}
+	internal := func(d string) bool { return strings.HasPrefix(d, module+"/internal/") }
 	for _, leaf := range []string{module + "/ccci/env", module + "/ccci/recipe"} {
 		if _, ok := all[leaf]; !ok {
 			t.Errorf("go list did not list %s", leaf)
 		}
-		forbidden(leaf, func(string) bool { return true })
+		forbidden(leaf, func(d string) bool { return !internal(d) })
+	}
+	for pkg := range all {
+		if internal(pkg) {
+			forbidden(pkg, func(d string) bool { return !internal(d) })
+		}
 	}
 	forbidden(module+"/ccci", func(d string) bool {
 		return d == module+"/ccci/sweep" || strings.HasPrefix(d, module+"/ccci/sweep/") || strings.HasPrefix(d, module+"/cmd/")
