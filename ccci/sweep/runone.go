@@ -13,6 +13,7 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/proc"
 )
 
 // Variables every recipe run gets, beside the [env] environment (and
@@ -135,15 +136,15 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	}
 	runCtx, cancel := context.WithTimeout(ctx, orDefault(cfg.Timeout, ccci.DefaultTimeout))
 	defer cancel()
-	cmd, err := ccci.Command(runCtx, sw.env, commandArgv(cfg.Run), sw.caller(), orDefault(cfg.Grace, ccci.DefaultGrace))
+	argv := commandArgv(cfg.Run)
+	path, err := sw.env.LookPath(argv[0])
 	if err != nil {
 		return failedStart(ctx, err)
 	}
-	cmd.Dir = checkout
 	// A sweep killed with -9 takes its run's leader with it.
-	if cmd.SysProcAttr != nil {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
+	cmd := proc.Command(runCtx, path, argv, sw.env.Environ(sw.caller()),
+		proc.Options{Grace: orDefault(cfg.Grace, ccci.DefaultGrace), ParentDeath: syscall.SIGKILL})
+	cmd.Dir = checkout
 	cmd.Env = append(cmd.Env, VarAbraDir+"="+abra, VarRecipe+"="+d.Recipe, VarVersion+"="+d.To,
 		VarFromVersion+"="+d.From, VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
 	if f := sw.o.Config.File; f != "" {
@@ -154,7 +155,7 @@ func (sw *sweeper) spawn(ctx context.Context, d Decision, lockf, logf *os.File) 
 	cmd.ExtraFiles = []*os.File{lockf}
 	err = sw.runCmd(cmd)
 	// Nothing of the run's group outlives it ("sleep 1000 &", say).
-	_ = ccci.KillGroup(cmd)
+	_ = proc.KillGroup(cmd)
 	return verdict(ctx, runCtx, err)
 }
 
