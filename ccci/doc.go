@@ -1,7 +1,8 @@
 // Package ccci is the facade both cc-ci binaries build on: the one config
 // file (LoadConfig), running one job in the declared environment (Command,
-// Exec), the cross-process locks (TryLock, WaitLock, AcquireRunActive) and
-// the exit codes (ExitCode). The library is silent: it prints nothing.
+// Exec), the cross-process locks (TryLock, TryRLock, WaitLock, WaitRLock,
+// AcquireRunActive) and the exit codes (ExitCode). The library is silent:
+// it prints nothing.
 //
 // # Config
 //

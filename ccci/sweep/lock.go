@@ -16,7 +16,7 @@ import (
 // another sweep holds it, the error wraps ccci.ErrLocked (exit 75) and
 // names that sweep's PID when the file tells it.
 func lockSweep(lockdir string) (*ccci.Lock, error) {
-	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
+	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir))
 	if errors.Is(err, ccci.ErrLocked) {
 		return nil, fmt.Errorf("another sweep is running: %w", err)
 	}
@@ -33,18 +33,14 @@ func lockSweep(lockdir string) (*ccci.Lock, error) {
 type hostLock struct {
 	path     string
 	deadline time.Time
-	poll     time.Duration
 
 	mu    sync.Mutex // held while waiting, so joiners queue behind the waiter
 	count int
 	lock  *ccci.Lock
 }
 
-func newHostLock(lockdir string, deadline time.Time, poll time.Duration) *hostLock {
-	if poll <= 0 {
-		poll = time.Second
-	}
-	return &hostLock{path: ccci.RunActivePath(lockdir), deadline: deadline, poll: poll}
+func newHostLock(lockdir string, deadline time.Time) *hostLock {
+	return &hostLock{path: ccci.RunActivePath(lockdir), deadline: deadline}
 }
 
 // acquire joins the sweep's exclusive hold, taking it first if no run holds
@@ -58,13 +54,13 @@ func (h *hostLock) acquire(ctx context.Context, waiting func(holder error)) (*os
 		h.count++
 		return h.lock.File(), nil
 	}
-	l, err := ccci.TryLock(h.path, true)
+	l, err := ccci.TryLock(h.path)
 	if errors.Is(err, ccci.ErrLocked) {
 		if waiting != nil && time.Now().Before(h.deadline) {
 			waiting(err)
 		}
 		dctx, cancel := context.WithDeadline(ctx, h.deadline)
-		l, err = ccci.WaitLock(dctx, h.path, true, h.poll)
+		l, err = ccci.WaitLock(dctx, h.path)
 		cancel()
 	}
 	switch {

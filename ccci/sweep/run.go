@@ -28,7 +28,6 @@ type RunOptions struct {
 	Sync  bool          // fetch tags first (also when Config.Sweep.Sync)
 	Jobs  int           // recipes at a time; 0 = Config.Sweep.Jobs, else 1
 	Defer time.Duration // how long to wait for CI jobs; 0 = Config.Sweep.Defer, else 2h
-	Poll  time.Duration // run-active lock polling interval; 0 = 1s
 
 	Getenv func(string) string // for enrolment defaults; nil = os.Getenv
 	Caller []string            // the caller's environment, for [env] pass; nil = os.Environ()
@@ -237,7 +236,7 @@ func sweepIn(ctx context.Context, o *RunOptions, e *env.Env, s *Summary) error {
 		return err
 	}
 	sw := &sweeper{o: o, env: e, inputs: in, sum: s,
-		host: newHostLock(lockdir(&o.Config.Sweep), o.now().Add(o.deferFor()), o.Poll)}
+		host: newHostLock(lockdir(&o.Config.Sweep), o.now().Add(o.deferFor()))}
 	return sw.runAll(ctx, ds)
 }
 

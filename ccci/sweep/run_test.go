@@ -267,13 +267,13 @@ func TestRunDeferred(t *testing.T) {
 	if err := os.MkdirAll(cfg.Sweep.Lockdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ci, err := ccci.TryLock(ccci.RunActivePath(cfg.Sweep.Lockdir), false)
+	ci, err := ccci.TryRLock(ccci.RunActivePath(cfg.Sweep.Lockdir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ci.Unlock()
 	waited := 0
-	s, err := Run(context.Background(), RunOptions{Config: cfg, Defer: 200 * time.Millisecond, Poll: 20 * time.Millisecond,
+	s, err := Run(context.Background(), RunOptions{Config: cfg, Defer: 200 * time.Millisecond,
 		Progress: func(ev Event) {
 			if ev.Waiting {
 				waited++
@@ -332,7 +332,7 @@ func TestRunNotPromoted(t *testing.T) {
 
 func TestHostLockSharedHold(t *testing.T) {
 	dir := t.TempDir()
-	h := newHostLock(dir, time.Now().Add(time.Minute), 10*time.Millisecond)
+	h := newHostLock(dir, time.Now().Add(time.Minute))
 	ctx := context.Background()
 	f1, err := h.acquire(ctx, nil)
 	if err != nil {
@@ -344,7 +344,7 @@ func TestHostLockSharedHold(t *testing.T) {
 	}
 	check := func(wantFree bool) {
 		t.Helper()
-		l, err := ccci.TryLock(ccci.RunActivePath(dir), false)
+		l, err := ccci.TryRLock(ccci.RunActivePath(dir))
 		if (err == nil) != wantFree {
 			t.Errorf("shared TryLock = %v, want free=%v", err, wantFree)
 		}

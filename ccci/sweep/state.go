@@ -156,7 +156,7 @@ func UpdateState(ctx context.Context, path string, fn func(*State) error) error 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
-	lock, err := ccci.WaitLock(ctx, path+".lock", true, 10*time.Millisecond)
+	lock, err := ccci.WaitLock(ctx, path+".lock")
 	if err != nil {
 		return fmt.Errorf("locking state %s: %w", path, err)
 	}
