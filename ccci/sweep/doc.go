@@ -9,7 +9,7 @@
 // (the commits of the few tags a plan runs), Run, and reports (the Summary
 // as JSON, WriteJUnit, Notify). The library prints nothing; the exit codes are
 // ccci.ExitCode's (package ccci's doc has the table): a state file that
-// does not parse is 2 (*StateError, ccci.ErrState), nothing enrolled is 3
+// does not parse is 2 (*StateError, ccci.ErrConfig), nothing enrolled is 3
 // (ccci.ErrNothingEnrolled).
 //
 // # Enrolment

@@ -27,8 +27,9 @@ const (
 )
 
 // StateError is a state file that cannot be read or parsed. It stops the
-// sweep, the file is never overwritten, and errors.Is(err, ccci.ErrState)
-// holds, so ccci.ExitCode maps it to 2.
+// sweep and the file is never overwritten. Like a config error it is the
+// operator's file being wrong: errors.Is(err, ccci.ErrConfig) holds, so
+// ccci.ExitCode maps it to 2.
 type StateError struct {
 	Path string
 	Err  error
@@ -37,8 +38,8 @@ type StateError struct {
 func (e *StateError) Error() string { return "state " + e.Path + ": " + e.Err.Error() }
 func (e *StateError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ccci.ErrState) true for a *StateError.
-func (e *StateError) Is(target error) bool { return target == ccci.ErrState }
+// Is makes errors.Is(err, ccci.ErrConfig) true for a *StateError.
+func (e *StateError) Is(target error) bool { return target == ccci.ErrConfig }
 
 // ErrSchema is wrapped by the StateError of a state file whose schema is
 // missing or newer than StateSchema.

@@ -83,8 +83,8 @@ func TestReadStateBad(t *testing.T) {
 		if msg := err.Error(); !strings.HasPrefix(msg, "state "+path+": ") || !strings.Contains(msg, tt.want) {
 			t.Errorf("ReadState(%q) error %q, want it to name the file and say %q", path, msg, tt.want)
 		}
-		if !errors.Is(err, ccci.ErrState) {
-			t.Errorf("errors.Is(ReadState(%q), ccci.ErrState) = false, want true", path)
+		if !errors.Is(err, ccci.ErrConfig) {
+			t.Errorf("errors.Is(ReadState(%q), ccci.ErrConfig) = false, want true", path)
 		}
 		if got := ccci.ExitCode(err); got != ccci.ExitUsage {
 			t.Errorf("ExitCode(ReadState(%q)) = %d, want %d", path, got, ccci.ExitUsage)
