@@ -62,6 +62,17 @@ func helper(h string) int {
 	return 2
 }
 
+// helperCmd runs the test binary as helper h, with extra variables, and
+// a TMPDIR of the test's own: what a killed helper leaves there goes with
+// the test.
+func helperCmd(t *testing.T, h string, extra ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"="+h, "TMPDIR="+t.TempDir())
+	cmd.Env = append(cmd.Env, extra...)
+	return cmd
+}
+
 // holder is a helper process holding a lock until release.
 type holder struct {
 	cmd   *exec.Cmd
@@ -75,8 +86,7 @@ func hold(t *testing.T, path string, exclusive bool) *holder {
 	if exclusive {
 		verb = "hold-ex"
 	}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"="+verb+" "+path)
+	cmd := helperCmd(t, verb+" "+path)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -240,8 +250,7 @@ func TestInheritedRunLock(t *testing.T) {
 	}
 
 	// As the sweep hands it over: fd 3 in a child process.
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=inherited "+lockdir, RunLockFDEnv+"=3")
+	cmd := helperCmd(t, "inherited "+lockdir, RunLockFDEnv+"=3")
 	cmd.ExtraFiles = []*os.File{l.File()}
 	out, err := cmd.Output()
 	if got := strings.TrimSpace(string(out)); err != nil || got != "true" {

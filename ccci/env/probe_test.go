@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,14 +106,15 @@ func TestProbeTimeoutKillsGroup(t *testing.T) {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
 	// The grandchild was killed with the group: it is gone or a zombie
-	// awaiting its (dead) parent's reaper.
-	for range 100 {
+	// awaiting its (dead) parent's reaper. Poll up to a deadline a loaded
+	// machine cannot miss.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		state, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil || strings.Contains(string(state), ") Z ") {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	syscall.Kill(pid, syscall.SIGKILL)
 	t.Errorf("grandchild %d still running after the probe's timeout", pid)
 }
 
