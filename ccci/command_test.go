@@ -3,9 +3,6 @@ package ccci
 import (
 	"context"
 	"errors"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,27 +18,6 @@ func testEnv(t *testing.T) *env.Env {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// eventually polls cond until it holds, for up to 10 seconds (a loaded
-// machine is slow, never that slow), and says whether it did.
-func eventually(cond func() bool) bool {
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
-	return true
-}
-
-// alive reports whether pid is a live (not zombie) process.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	_, after, _ := strings.Cut(string(b), ") ")
-	return !strings.HasPrefix(after, "Z") && !strings.HasPrefix(after, "X")
 }
 
 func TestCommandEnvironment(t *testing.T) {

@@ -15,18 +15,11 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
-// helperEnv makes the test binary act as a helper process (see TestMain).
-const helperEnv = "CCCI_TEST_HELPER"
-
-func TestMain(m *testing.M) {
-	if h := os.Getenv(helperEnv); h != "" {
-		os.Exit(helper(h))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, helper) }
 
 // helper runs in a child process: "hold-ex PATH" / "hold-sh PATH" take
 // the lock, print "locked" and hold it until stdin closes; "inherited
@@ -62,17 +55,6 @@ func helper(h string) int {
 	return 2
 }
 
-// helperCmd runs the test binary as helper h, with extra variables, and
-// a TMPDIR of the test's own: what a killed helper leaves there goes with
-// the test.
-func helperCmd(t *testing.T, h string, extra ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"="+h, "TMPDIR="+t.TempDir())
-	cmd.Env = append(cmd.Env, extra...)
-	return cmd
-}
-
 // holder is a helper process holding a lock until release.
 type holder struct {
 	cmd   *exec.Cmd
@@ -86,7 +68,7 @@ func hold(t *testing.T, path string, exclusive bool) *holder {
 	if exclusive {
 		verb = "hold-ex"
 	}
-	cmd := helperCmd(t, verb+" "+path)
+	cmd := proctest.Helper(t, verb+" "+path)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -250,7 +232,7 @@ func TestInheritedRunLock(t *testing.T) {
 	}
 
 	// As the sweep hands it over: fd 3 in a child process.
-	cmd := helperCmd(t, "inherited "+lockdir, RunLockFDEnv+"=3")
+	cmd := proctest.Helper(t, "inherited "+lockdir, RunLockFDEnv+"=3")
 	cmd.ExtraFiles = []*os.File{l.File()}
 	out, err := cmd.Output()
 	if got := strings.TrimSpace(string(out)); err != nil || got != "true" {

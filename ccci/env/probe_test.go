@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -106,16 +107,11 @@ func TestProbeTimeoutKillsGroup(t *testing.T) {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
 	// The grandchild was killed with the group: it is gone or a zombie
-	// awaiting its (dead) parent's reaper. Poll up to a deadline a loaded
-	// machine cannot miss.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		state, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || strings.Contains(string(state), ") Z ") {
-			return
-		}
+	// awaiting its (dead) parent's reaper.
+	if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("grandchild %d still running after the probe's timeout", pid)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	t.Errorf("grandchild %d still running after the probe's timeout", pid)
 }
 
 // TestProbeBound checks that at most ProbeJobs probes run at a time: each

@@ -1,7 +1,6 @@
 package proc
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -11,17 +10,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
-// helperEnv makes the test binary act as a helper process (see TestMain).
-const helperEnv = "PROC_TEST_HELPER"
-
-func TestMain(m *testing.M) {
-	if h := os.Getenv(helperEnv); h != "" {
-		os.Exit(helper(h))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, helper) }
 
 // helper runs in a child process: "parent SIG" starts sleep 1000 with
 // ParentDeath SIG (a number, 0 for none), prints its PID and waits for it.
@@ -40,34 +33,12 @@ func helper(h string) int {
 	return 0
 }
 
-// alive reports whether pid is a live (not zombie) process.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	_, after, _ := strings.Cut(string(b), ") ")
-	return !strings.HasPrefix(after, "Z") && !strings.HasPrefix(after, "X")
-}
-
-// eventually polls cond until it holds or d has passed, and says which.
-func eventually(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
-
 // pids waits until the file holds n PIDs and returns them; each is
 // SIGKILLed when the test ends, so a failure leaves nothing behind.
 func pids(t *testing.T, path string, n int) []int {
 	t.Helper()
 	var got []int
-	ok := eventually(10*time.Second, func() bool {
+	ok := proctest.Eventually(proctest.Wait, func() bool {
 		b, _ := os.ReadFile(path)
 		got = got[:0]
 		for _, f := range strings.Fields(string(b)) {
@@ -123,7 +94,7 @@ func TestCancelStopsGroup(t *testing.T) {
 				t.Errorf("Wait after cancel = nil, want the job killed")
 			}
 			for _, pid := range group {
-				if !eventually(10*time.Second, func() bool { return !alive(pid) }) {
+				if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
 					t.Errorf("process %d of the job's group is still alive", pid)
 				}
 			}
@@ -156,7 +127,7 @@ func TestWaitDelay(t *testing.T) {
 		syscall.Kill(escaped, syscall.SIGKILL)
 		t.Fatal("Wait did not return while a process outside the group holds its stdout")
 	}
-	if !alive(escaped) {
+	if !proctest.Alive(escaped) {
 		t.Errorf("PID %d outside the group died: the test proves nothing", escaped)
 	}
 }
@@ -171,13 +142,13 @@ func TestKillGroupAfterExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := pids(t, pidfile, 1)[0]
-	if !alive(pid) {
+	if !proctest.Alive(pid) {
 		t.Fatalf("background child %d died by itself; the test proves nothing", pid)
 	}
 	if err := KillGroup(cmd); err != nil {
 		t.Fatal(err)
 	}
-	if !eventually(10*time.Second, func() bool { return !alive(pid) }) {
+	if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
 		t.Errorf("KillGroup left background child %d alive", pid)
 	}
 	if err := KillGroup(cmd); err != nil {
@@ -192,27 +163,19 @@ func TestParentDeath(t *testing.T) {
 		sig      syscall.Signal
 		survives bool
 	}{{syscall.SIGKILL, false}, {0, true}} {
-		parent := exec.Command(os.Args[0])
-		parent.Env = append(os.Environ(), helperEnv+"=parent "+strconv.Itoa(int(tt.sig)), "TMPDIR="+t.TempDir())
-		stdout, _ := parent.StdoutPipe()
-		if err := parent.Start(); err != nil {
-			t.Fatal(err)
-		}
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		pid, err := strconv.Atoi(strings.TrimSpace(line))
+		parent := proctest.Helper(t, "parent "+strconv.Itoa(int(tt.sig)))
+		pid, err := proctest.StartChild(parent)
 		if err != nil {
-			parent.Process.Kill()
-			parent.Wait()
-			t.Fatalf("helper printed %q", line)
+			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 		parent.Process.Kill()
 		parent.Wait()
-		wait := 10 * time.Second
+		wait := proctest.Wait
 		if tt.survives { // the signal comes at once or not at all: a moment is enough
 			wait = 200 * time.Millisecond
 		}
-		died := eventually(wait, func() bool { return !alive(pid) })
+		died := proctest.Eventually(wait, func() bool { return !proctest.Alive(pid) })
 		if died == tt.survives {
 			t.Errorf("ParentDeath %d: leader %d died = %v after its parent was killed, want %v", tt.sig, pid, died, !tt.survives)
 		}
