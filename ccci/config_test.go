@@ -127,7 +127,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"jobs zero", "[sweep]\njobs = 0\n", `c.toml:2: sweep.jobs: 0 is less than 1`},
 		{"timeout zero", "[sweep]\ntimeout = \"0s\"\n", `c.toml:2: sweep.timeout: 0s is not positive`},
 		{"relative state", "[sweep]\nstate = \"state.json\"\n", `c.toml:2: sweep.state: "state.json" is not an absolute path`},
-		{"exclude name", "[sweep]\nexclude = [\"../etc\"]\n", `c.toml:2: sweep.exclude: "../etc" is not a recipe name`},
+		{"exclude name", "[sweep]\nexclude = [\"../etc\"]\n", `c.toml:2: sweep.exclude: recipe name "../etc": recipe names must match ^[a-z0-9][a-z0-9._-]*$`},
+		// The rule recipe.ValidName applies, length included: a name the
+		// config lets through must never fail later, at the sweep.
+		{"exclude too long", "[sweep]\n\nexclude = [\"gitea\",\n  \"" + strings.Repeat("a", 200) + "\"]\n",
+			`c.toml:3: sweep.exclude: recipe name "` + strings.Repeat("a", 40) + `": recipe names must match ^[a-z0-9][a-z0-9._-]*$ (1 to 128 bytes)`},
 		{"relative run", "[sweep]\n\nrun = [\"runner/run.py\"]\n", `c.toml:3: sweep.run: "runner/run.py" is a relative path: write it absolute, or a bare name found in env.path`},
 		{"relative notify", "[sweep]\nnotify = [\"./hook\"]\n", `c.toml:2: sweep.notify: "./hook" is a relative path: write it absolute, or a bare name found in env.path`},
 		{"var PATH", "[env]\npath = [\"/bin\"]\n[env.vars]\nPATH = \"/x\"\n", `c.toml:4: env.vars.PATH "/x": PATH is built from env.path and cannot be declared`},

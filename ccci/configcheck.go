@@ -4,20 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/recipename"
 	"github.com/BurntSushi/toml"
 )
-
-// recipeName is the rule recipe names follow before they touch a path;
-// compiled on first use, to keep it off cc-ci-run's start-up.
-var recipeName = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-})
 
 // validate checks the decoded values; each problem names its key. A file
 // without [env] declares the built-in default environment.
@@ -73,8 +66,8 @@ func (d *decoder) checkSweep(s *Sweep) {
 		}
 	}
 	for _, r := range s.Exclude {
-		if !recipeName().MatchString(r) {
-			d.add(toml.Key{"sweep", "exclude"}, fmt.Errorf("sweep.exclude: %q is not a recipe name", r))
+		if err := recipename.Check(r); err != nil {
+			d.add(toml.Key{"sweep", "exclude"}, fmt.Errorf("sweep.exclude: %w", err))
 		}
 	}
 	for name, argv := range map[string][]string{"run": s.Run, "notify": s.Notify} {

@@ -1,7 +1,8 @@
 // Package ccci is the facade both cc-ci binaries build on: the one config
 // file (LoadConfig), running one job in the declared environment (Command,
-// Exec), the cross-process locks (TryLock, WaitLock, AcquireRunActive) and
-// the exit codes (ExitCode). The library is silent: it prints nothing.
+// Exec), the cross-process locks (TryLock, TryRLock, WaitLock, WaitRLock,
+// AcquireRunActive) and the exit codes (ExitCode). The library is silent:
+// it prints nothing.
 //
 // # Config
 //
@@ -18,8 +19,8 @@
 // causes, the first row that matches, top to bottom, wins:
 //
 //	130  interrupted: ErrInterrupted, context.Canceled (SIGINT/SIGTERM)
-//	  2  usage or config error: ErrUsage, *ConfigError (ErrConfig), ErrState,
-//	     *env.SpecError
+//	  2  usage or config error: ErrUsage, *ConfigError and anything else
+//	     matching ErrConfig (sweep's *StateError), *env.SpecError
 //	  3  environment incomplete or unsafe (*env.MissingError,
 //	     *env.InsecureError, ErrEnvironment), or ErrNothingEnrolled
 //	 75  busy or deferred, try again later: ErrLocked, ErrDeferred

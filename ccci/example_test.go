@@ -65,16 +65,16 @@ func ExampleTryLock() {
 	defer os.RemoveAll(dir)
 	lockdir := filepath.Join(dir, "locks")
 
-	sweep, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
+	sweep, err := ccci.TryLock(ccci.SweepLockPath(lockdir))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	_, err = ccci.TryLock(ccci.SweepLockPath(lockdir), true) // a second sweep
+	_, err = ccci.TryLock(ccci.SweepLockPath(lockdir)) // a second sweep
 	fmt.Println(errors.Is(err, ccci.ErrLocked), ccci.ExitCode(err))
 	sweep.Unlock()
 
-	again, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
+	again, err := ccci.TryLock(ccci.SweepLockPath(lockdir))
 	fmt.Println(err)
 	again.Unlock()
 	// Output:

@@ -108,26 +108,25 @@ func InheritedRunLock(lockdir string, getenv func(string) string) bool {
 // AcquireRunActive takes the run-active lock of lockdir shared, for a CI
 // job, with close-on-exec cleared so that the job exec'd next holds it for
 // its lifetime. While a sweep recipe run holds it exclusively it waits up
-// to wait, calling say once with the reason; when the wait runs out it
-// calls say again and returns (nil, nil): the job runs anyway. A
-// cancelled ctx returns an error matching context.Canceled. say may be nil.
+// to wait, calling say (if not nil) with the reason. When the wait runs
+// out the error is the holder's *LockedError (ErrLocked): whether the job
+// runs anyway is the caller's to decide. A cancelled ctx returns an error
+// matching context.Canceled.
 func AcquireRunActive(ctx context.Context, lockdir string, wait time.Duration, say func(string)) (*Lock, error) {
-	if say == nil {
-		say = func(string) {}
-	}
 	path := RunActivePath(lockdir)
-	l, err := TryLock(path, false)
+	l, err := TryRLock(path)
 	var locked *LockedError
 	if errors.As(err, &locked) {
 		// Set up the wait (ctx.Done) before announcing it: a caller whose
 		// ctx catches signals only once waited on is then ready for them.
 		wctx, cancel := context.WithTimeout(ctx, wait)
-		say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
-		l, err = WaitLock(wctx, path, false, 0)
+		if say != nil {
+			say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
+		}
+		l, err = WaitRLock(wctx, path)
 		cancel()
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			say(fmt.Sprintf("warning: running without the run-active lock after waiting %v: %v", wait, locked))
-			return nil, nil
+		if errors.As(err, &locked) && ctx.Err() == nil {
+			return nil, locked
 		}
 	}
 	if err != nil {

@@ -1,22 +1,20 @@
 package ccci
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // TestExecSamePID: the job replaces the process (same PID) and gets the
 // declared environment plus the extra entries, nothing else.
 func TestExecSamePID(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=exec env", "KEEP=1", "SECRET_TOKEN=s3cret")
+	cmd := proctest.Helper(t, "exec env", "KEEP=1", "SECRET_TOKEN=s3cret")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("exec env: %v\n%s", err, out)
@@ -28,31 +26,24 @@ func TestExecSamePID(t *testing.T) {
 		t.Errorf("job environment = %q, want %q", got, want)
 	}
 
-	cmd = exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=exec sleep 0.3")
-	start := cmd.Start()
-	if start != nil {
-		t.Fatal(start)
+	// The helper's PID comes to run sleep: exec in place, no child.
+	cmd = proctest.Helper(t, "exec sleep 1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	pid := cmd.Process.Pid
-	time.Sleep(100 * time.Millisecond)
-	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if strings.TrimSpace(string(comm)) != "sleep" {
-		t.Errorf("PID %d runs %q, want sleep (exec in place)", pid, comm)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("exec sleep: %v", err)
+	if !proctest.Eventually(proctest.Wait, func() bool { return proctest.Comm(pid) == "sleep" }) {
+		t.Errorf("PID %d runs %q, want sleep (exec in place)", pid, proctest.Comm(pid))
 	}
 }
 
 func TestExecStatusAndMissing(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=exec false")
+	cmd := proctest.Helper(t, "exec false")
 	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 {
 		t.Errorf("exec false: %v, want exit status 1", err)
 	}
-	cmd = exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=exec no-such-tool-here")
+	cmd = proctest.Helper(t, "exec no-such-tool-here")
 	out, _ := cmd.Output()
 	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(out), "no-such-tool-here") {
 		t.Errorf("exec no-such-tool-here: exit %d, %q; want an error naming the tool", cmd.ProcessState.ExitCode(), out)
@@ -63,47 +54,20 @@ func TestExecStatusAndMissing(t *testing.T) {
 // the job gets SIGTERM (PR_SET_PDEATHSIG).
 func TestExecParentDeath(t *testing.T) {
 	sh := exec.Command("bash", "-c", `"$0" & echo $!; wait`, os.Args[0])
-	sh.Env = append(os.Environ(), helperEnv+"=exec sleep 1000")
-	stdout, _ := sh.StdoutPipe()
-	if err := sh.Start(); err != nil {
+	sh.Env = proctest.Helper(t, "exec sleep 1000").Env
+	pid, err := proctest.StartChild(sh)
+	if err != nil {
 		t.Fatal(err)
 	}
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("shell printed %q", line)
-	}
 	defer syscall.Kill(pid, syscall.SIGKILL)
-	for i := 0; i < 500; i++ { // wait until the helper has exec'd sleep
-		if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(comm)) == "sleep" {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Kill the parent only once the job runs: the helper sets the
+	// parent-death signal just before exec.
+	if !proctest.Eventually(proctest.Wait, func() bool { return proctest.Comm(pid) == "sleep" }) {
+		t.Fatalf("helper %d never exec'd sleep (runs %q)", pid, proctest.Comm(pid))
 	}
 	sh.Process.Kill()
 	sh.Wait()
-	for i := 0; alive(pid) && i < 300; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if alive(pid) {
+	if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
 		t.Errorf("job %d survived its parent's death", pid)
-	}
-}
-
-func TestSetenv(t *testing.T) {
-	tests := []struct {
-		environ, kvs, want []string
-	}{
-		{[]string{"A=1", "B=2"}, nil, []string{"A=1", "B=2"}},
-		{[]string{"A=1", "B=2"}, []string{"C=3"}, []string{"A=1", "B=2", "C=3"}},
-		{[]string{"A=1", "B=2"}, []string{"A=9"}, []string{"B=2", "A=9"}},
-		{[]string{"A=1", "A=2"}, []string{"A="}, []string{"A="}},
-		{nil, []string{"X=1", "X=2"}, []string{"X=2"}},
-	}
-	for _, tt := range tests {
-		got := setenv(slices.Clone(tt.environ), tt.kvs...)
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("setenv(%q, %q) = %q, want %q", tt.environ, tt.kvs, got, tt.want)
-		}
 	}
 }

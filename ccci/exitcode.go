@@ -31,13 +31,11 @@ var (
 	// beyond missing tools (*env.MissingError): a failed version requirement.
 	ErrEnvironment = errors.New("environment incomplete")
 
-	// ErrConfig matches every *ConfigError (errors.Is(err, ErrConfig)).
+	// ErrConfig matches every *ConfigError (errors.Is(err, ErrConfig)),
+	// and any error about a file the operator keeps that is wrong, such as
+	// sweep.StateError (a state file that does not parse): exit 2. Such an
+	// error matches it with an Is(target error) bool method.
 	ErrConfig = errors.New("config error")
-	// ErrState is for packages that ccci cannot import: a state file that
-	// cannot be read or parsed. sweep.StateError matches it by an
-	// Is(target error) bool method (target == ccci.ErrState), so that
-	// ExitCode maps it to 2 without ccci importing the sweep.
-	ErrState = errors.New("state error")
 )
 
 // Is makes errors.Is(err, ErrConfig) true for a *ConfigError.
@@ -45,7 +43,7 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 
 // ExitCode maps an error to the process exit status. When err joins
 // several, the first matching row of the package doc's table wins, in
-// this order: interrupted, usage/config/state, environment, busy, failed.
+// this order: interrupted, usage/config, environment, busy, failed.
 func ExitCode(err error) int {
 	var (
 		missing  *env.MissingError
@@ -57,7 +55,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.Is(err, ErrState), errors.As(err, &spec):
+	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.As(err, &spec):
 		return ExitUsage
 	case errors.As(err, &missing), errors.As(err, &insecure), errors.Is(err, ErrEnvironment),
 		errors.Is(err, ErrNothingEnrolled):

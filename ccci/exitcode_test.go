@@ -10,11 +10,11 @@ import (
 )
 
 // stateError stands for sweep.StateError, which ccci cannot import: it
-// matches ErrState through an Is method.
+// matches ErrConfig through an Is method.
 type stateError struct{ path string }
 
 func (e *stateError) Error() string        { return "state " + e.path + ": corrupt" }
-func (e *stateError) Is(target error) bool { return target == ErrState }
+func (e *stateError) Is(target error) bool { return target == ErrConfig }
 
 func TestExitCode(t *testing.T) {
 	tests := []struct {

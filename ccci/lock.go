@@ -20,8 +20,14 @@ func RunActivePath(lockdir string) string { return filepath.Join(lockdir, "run-a
 // SweepLockPath is the lock that keeps sweeps one at a time.
 func SweepLockPath(lockdir string) string { return filepath.Join(lockdir, "sweep.lock") }
 
-// DefaultPoll is how often WaitLock retries when poll is not positive.
+// DefaultPoll is the longest pause between two tries of WaitLock and
+// WaitRLock. The first pause is firstPoll, and each next one doubles up to
+// DefaultPoll: a short hold (the state file's) costs a few milliseconds,
+// a long wait (a CI job behind a recipe run) four tries a second.
 const DefaultPoll = 250 * time.Millisecond
+
+// firstPoll is the first pause of a wait.
+const firstPoll = 4 * time.Millisecond
 
 // Lock is a held flock(2) on a lock file. An exclusive holder writes its
 // PID into the file, so that a process that finds it locked can say who
@@ -85,9 +91,15 @@ func createLock(path string) (*os.File, error) {
 	return f, err
 }
 
-// TryLock takes the lock without waiting. When another process holds it
-// the error is a *LockedError (errors.Is(err, ErrLocked)).
-func TryLock(path string, exclusive bool) (*Lock, error) {
+// TryLock takes the lock exclusively, without waiting. When another
+// process holds it the error is a *LockedError (errors.Is(err, ErrLocked)).
+func TryLock(path string) (*Lock, error) { return tryLock(path, true) }
+
+// TryRLock takes the lock shared, without waiting. When another process
+// holds it exclusively the error is a *LockedError.
+func TryRLock(path string) (*Lock, error) { return tryLock(path, false) }
+
+func tryLock(path string, exclusive bool) (*Lock, error) {
 	f, err := openLock(path)
 	if err != nil {
 		return nil, err
@@ -123,18 +135,21 @@ func flock(f *os.File, how int) error {
 	}
 }
 
-// WaitLock polls every poll (DefaultPoll when not positive) until the lock
-// is taken or ctx ends. The error then wraps both the last *LockedError
-// and ctx.Err(), so a deadline reads as ExitBusy and a cancellation as
-// ExitInterrupted.
-func WaitLock(ctx context.Context, path string, exclusive bool, poll time.Duration) (*Lock, error) {
-	if poll <= 0 {
-		poll = DefaultPoll
-	}
-	t := time.NewTicker(poll)
+// WaitLock takes the lock exclusively, trying again (after pauses growing
+// up to DefaultPoll) until it is taken or ctx ends. The error then wraps
+// both the last *LockedError and ctx.Err(), so a deadline reads as
+// ExitBusy and a cancellation as ExitInterrupted.
+func WaitLock(ctx context.Context, path string) (*Lock, error) { return waitLock(ctx, path, true) }
+
+// WaitRLock is WaitLock for a shared hold.
+func WaitRLock(ctx context.Context, path string) (*Lock, error) { return waitLock(ctx, path, false) }
+
+func waitLock(ctx context.Context, path string, exclusive bool) (*Lock, error) {
+	pause := firstPoll
+	t := time.NewTimer(pause)
 	defer t.Stop()
 	for {
-		l, err := TryLock(path, exclusive)
+		l, err := tryLock(path, exclusive)
 		if !errors.Is(err, ErrLocked) {
 			return l, err
 		}
@@ -143,6 +158,8 @@ func WaitLock(ctx context.Context, path string, exclusive bool, poll time.Durati
 			return nil, fmt.Errorf("%w: %w", err, ctx.Err())
 		case <-t.C:
 		}
+		pause = min(2*pause, DefaultPoll)
+		t.Reset(pause)
 	}
 }
 

@@ -15,18 +15,11 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
-// helperEnv makes the test binary act as a helper process (see TestMain).
-const helperEnv = "CCCI_TEST_HELPER"
-
-func TestMain(m *testing.M) {
-	if h := os.Getenv(helperEnv); h != "" {
-		os.Exit(helper(h))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proctest.Main(m, helper) }
 
 // helper runs in a child process: "hold-ex PATH" / "hold-sh PATH" take
 // the lock, print "locked" and hold it until stdin closes; "inherited
@@ -35,7 +28,11 @@ func helper(h string) int {
 	verb, arg, _ := strings.Cut(h, " ")
 	switch verb {
 	case "hold-ex", "hold-sh":
-		l, err := TryLock(arg, verb == "hold-ex")
+		try := TryRLock
+		if verb == "hold-ex" {
+			try = TryLock
+		}
+		l, err := try(arg)
 		if err != nil {
 			fmt.Println(err)
 			return 1
@@ -71,8 +68,7 @@ func hold(t *testing.T, path string, exclusive bool) *holder {
 	if exclusive {
 		verb = "hold-ex"
 	}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"="+verb+" "+path)
+	cmd := proctest.Helper(t, verb+" "+path)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -104,7 +100,7 @@ func TestTryLockBetweenProcesses(t *testing.T) {
 	path := RunActivePath(dir)
 	h := hold(t, path, true)
 
-	_, err := TryLock(path, false)
+	_, err := TryRLock(path)
 	var le *LockedError
 	if !errors.As(err, &le) || le.PID != h.cmd.Process.Pid {
 		t.Fatalf("TryLock(%q) while PID %d holds it = %v, want *LockedError naming that PID", path, h.cmd.Process.Pid, err)
@@ -120,9 +116,9 @@ func TestTryLockBetweenProcesses(t *testing.T) {
 	}
 
 	h.release()
-	l, err := TryLock(path, false)
+	l, err := TryRLock(path)
 	if err != nil {
-		t.Fatalf("TryLock(%q) after release: %v", path, err)
+		t.Fatalf("TryRLock(%q) after release: %v", path, err)
 	}
 	if pid := LockHolder(path); pid != 0 {
 		t.Errorf("LockHolder(%q) after release = %d, want 0", path, pid)
@@ -141,15 +137,15 @@ func TestTryLockBetweenProcesses(t *testing.T) {
 func TestSharedLocks(t *testing.T) {
 	path := SweepLockPath(t.TempDir())
 	hold(t, path, false)
-	l, err := TryLock(path, false)
+	l, err := TryRLock(path)
 	if err != nil {
-		t.Fatalf("TryLock(%q, shared) beside a shared holder: %v", path, err)
+		t.Fatalf("TryRLock(%q) beside a shared holder: %v", path, err)
 	}
 	defer l.Unlock()
-	_, err = TryLock(path, true)
+	_, err = TryLock(path)
 	var le *LockedError
 	if !errors.As(err, &le) || le.PID != 0 {
-		t.Errorf("TryLock(%q, exclusive) beside shared holders = %v, want *LockedError without PID", path, err)
+		t.Errorf("TryLock(%q) beside shared holders = %v, want *LockedError without PID", path, err)
 	}
 }
 
@@ -159,13 +155,18 @@ func TestWaitLock(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := WaitLock(ctx, path, true, 10*time.Millisecond)
+	_, err := WaitLock(ctx, path)
 	if !errors.Is(err, ErrLocked) || !errors.Is(err, context.DeadlineExceeded) || ExitCode(err) != ExitBusy {
 		t.Errorf("WaitLock past its deadline = %v, want ErrLocked and DeadlineExceeded (exit 75)", err)
 	}
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := WaitRLock(ctx, path); !errors.Is(err, ErrLocked) || ExitCode(err) != ExitInterrupted {
+		t.Errorf("WaitRLock(cancelled) = %v, want ErrLocked and context.Canceled (exit 130)", err)
+	}
 
 	go func() { time.Sleep(30 * time.Millisecond); h.release() }()
-	l, err := WaitLock(context.Background(), path, true, 10*time.Millisecond)
+	l, err := WaitLock(context.Background(), path)
 	if err != nil {
 		t.Fatalf("WaitLock(%q) while the holder releases: %v", path, err)
 	}
@@ -177,7 +178,7 @@ func TestWaitLock(t *testing.T) {
 
 func TestInheritKeepsLockInChild(t *testing.T) {
 	path := RunActivePath(t.TempDir())
-	l, err := TryLock(path, false)
+	l, err := TryRLock(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestInheritKeepsLockInChild(t *testing.T) {
 
 func TestInheritedRunLock(t *testing.T) {
 	lockdir := t.TempDir()
-	l, err := TryLock(RunActivePath(lockdir), true)
+	l, err := TryLock(RunActivePath(lockdir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,8 +232,7 @@ func TestInheritedRunLock(t *testing.T) {
 	}
 
 	// As the sweep hands it over: fd 3 in a child process.
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperEnv+"=inherited "+lockdir, RunLockFDEnv+"=3")
+	cmd := proctest.Helper(t, "inherited "+lockdir, RunLockFDEnv+"=3")
 	cmd.ExtraFiles = []*os.File{l.File()}
 	out, err := cmd.Output()
 	if got := strings.TrimSpace(string(out)); err != nil || got != "true" {
@@ -247,8 +247,9 @@ func TestAcquireRunActive(t *testing.T) {
 	var said []string
 	say := func(s string) { said = append(said, s) }
 	l, err := AcquireRunActive(context.Background(), lockdir, 30*time.Millisecond, say)
-	if l != nil || err != nil || len(said) != 2 || !strings.Contains(said[1], "running without") {
-		t.Errorf("AcquireRunActive while a sweep holds it = %v, %v, said %q; want nil, nil, a reason and a warning", l, err, said)
+	var le *LockedError
+	if l != nil || !errors.As(err, &le) || le.PID != h.cmd.Process.Pid || len(said) != 1 || !strings.Contains(said[0], "waiting up to 30ms") {
+		t.Errorf("AcquireRunActive while a sweep holds it = %v, %v, said %q; want nil, the holder's *LockedError, a reason", l, err, said)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
+	"coopcloud.tech/cc-ci/internal/proc"
 	version "github.com/hashicorp/go-version"
 	"golang.org/x/sync/errgroup"
 )
@@ -127,17 +126,10 @@ func (e *Env) runProbe(ctx context.Context, tool string, args, environ []string)
 		path = e.Tools[tool]
 	}
 	var out limitedBuffer
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Args[0] = tool
-	cmd.Env = environ
+	cmd := proc.Command(ctx, path, append([]string{tool}, args...), environ, proc.Options{}) // SIGKILL at once
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
 	err := cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left behind in its group
-	}
+	_ = proc.KillGroup(cmd) // whatever it left behind in its group
 	cmdline := strings.Join(append([]string{tool}, args...), " ")
 	switch {
 	case ctx.Err() != nil:

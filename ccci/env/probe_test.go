@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -106,14 +108,10 @@ func TestProbeTimeoutKillsGroup(t *testing.T) {
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
 	// The grandchild was killed with the group: it is gone or a zombie
 	// awaiting its (dead) parent's reaper.
-	for range 100 {
-		state, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || strings.Contains(string(state), ") Z ") {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("grandchild %d still running after the probe's timeout", pid)
 	}
-	t.Errorf("grandchild %d still running after the probe's timeout", pid)
 }
 
 // TestProbeBound checks that at most ProbeJobs probes run at a time: each

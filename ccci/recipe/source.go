@@ -1,13 +1,13 @@
 package recipe
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"coopcloud.tech/cc-ci/internal/recipename"
 	git "github.com/go-git/go-git/v5"
 )
 
@@ -19,26 +19,12 @@ type Recipe struct {
 }
 
 // ErrName is wrapped by the error ValidName returns.
-var ErrName = errors.New("recipe names must match ^[a-z0-9][a-z0-9._-]*$")
-
-// maxNameLen bounds recipe names; a path component is at most 255 bytes.
-const maxNameLen = 128
+var ErrName = recipename.ErrName
 
 // ValidName checks a recipe name before it touches a path or a command:
-// ^[a-z0-9][a-z0-9._-]*$, at most 128 bytes.
-func ValidName(name string) error {
-	if name == "" || len(name) > maxNameLen {
-		return fmt.Errorf("recipe name %.40q: %w (1 to %d bytes)", name, ErrName, maxNameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		ok := isDigit(c) || 'a' <= c && c <= 'z' || i > 0 && (c == '.' || c == '_' || c == '-')
-		if !ok {
-			return fmt.Errorf("recipe name %.40q: %w", name, ErrName)
-		}
-	}
-	return nil
-}
+// ^[a-z0-9][a-z0-9._-]*$, at most 128 bytes (the rule of
+// internal/recipename, which the config check applies too).
+func ValidName(name string) error { return recipename.Check(name) }
 
 // DefaultDir returns abra's folder of recipe clones: $ABRA_DIR/recipes,
 // else $HOME/.abra/recipes, else "" when neither is set. A nil getenv means

@@ -28,7 +28,7 @@ func Init(ctx context.Context, cfg *ccci.Config) (created bool, err error) {
 			return false, fmt.Errorf("creating %w", err)
 		}
 	}
-	lock, err := ccci.WaitLock(ctx, path+".lock", true, 0)
+	lock, err := ccci.WaitLock(ctx, path+".lock")
 	if err != nil {
 		return false, fmt.Errorf("locking state %s: %w", path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/proc"
 )
 
 // job is one run of one planned recipe, as an executor sees it.
@@ -65,13 +66,13 @@ func (l *localExecutor) try(ctx context.Context, j *job) try {
 	}
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	cmd, err := ccci.Command(runCtx, l.env, cfg.Run, os.Environ(), cfg.Grace)
+	path, err := l.env.LookPath(cfg.Run[0])
 	if err != nil {
 		return failedStart(ctx, err)
 	}
-	cmd.Dir = checkout
 	// A sweep killed with -9 takes its run's leader with it.
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd := proc.Command(runCtx, path, cfg.Run, l.env.Environ(os.Environ()), proc.Options{Grace: cfg.Grace, ParentDeath: syscall.SIGKILL})
+	cmd.Dir = checkout
 	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
 		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
 	if f := l.cfg.File; f != "" {
@@ -82,7 +83,7 @@ func (l *localExecutor) try(ctx context.Context, j *job) try {
 	cmd.ExtraFiles = []*os.File{j.lock}
 	err = cmd.Run()
 	// Nothing of the run's group outlives it ("sleep 1000 &", say).
-	_ = ccci.KillGroup(cmd)
+	_ = proc.KillGroup(cmd)
 	return verdict(ctx, runCtx, err)
 }
 

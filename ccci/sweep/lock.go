@@ -16,7 +16,7 @@ import (
 // another sweep holds it, the error wraps ccci.ErrLocked (exit 75) and
 // names that sweep's PID when the file tells it.
 func lockSweep(lockdir string) (*ccci.Lock, error) {
-	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir), true)
+	l, err := ccci.TryLock(ccci.SweepLockPath(lockdir))
 	switch {
 	case errors.Is(err, ccci.ErrLocked):
 		return nil, fmt.Errorf("another sweep is running: %w", err)
@@ -57,13 +57,13 @@ func (h *hostLock) acquire(ctx context.Context, waiting func()) (*os.File, error
 		h.count++
 		return h.lock.File(), nil
 	}
-	l, err := ccci.TryLock(h.path, true)
+	l, err := ccci.TryLock(h.path)
 	if errors.Is(err, ccci.ErrLocked) {
 		if waiting != nil && time.Now().Before(h.deadline) {
 			waiting()
 		}
 		dctx, cancel := context.WithDeadline(ctx, h.deadline)
-		l, err = ccci.WaitLock(dctx, h.path, true, 0)
+		l, err = ccci.WaitLock(dctx, h.path)
 		cancel()
 	}
 	switch {

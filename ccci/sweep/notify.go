@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proc"
 )
 
 // notifyTimeout bounds a notify command. A shorter deadline on the
@@ -76,11 +76,11 @@ func notify(ctx context.Context, e *env.Env, argv []string, s *Summary) error {
 	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
 	defer cancel()
 	var out tailBuffer
-	cmd := ccci.GroupCommand(ctx, path, argv, append(environ, statusEnv+"="+s.Status), notifyGrace)
+	cmd := proc.Command(ctx, path, argv, append(environ, statusEnv+"="+s.Status), proc.Options{Grace: notifyGrace})
 	cmd.Stdin = bytes.NewReader(append(body, '\n'))
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
-	_ = ccci.KillGroup(cmd) // whatever it left behind in its group goes with it
+	_ = proc.KillGroup(cmd) // whatever it left behind in its group goes with it
 	if err == nil {
 		return nil
 	}

@@ -266,7 +266,7 @@ func TestRunDeferred(t *testing.T) {
 	if err := os.MkdirAll(cfg.Sweep.Lockdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ci, err := ccci.TryLock(ccci.RunActivePath(cfg.Sweep.Lockdir), false)
+	ci, err := ccci.TryRLock(ccci.RunActivePath(cfg.Sweep.Lockdir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestHostLockSharedHold(t *testing.T) {
 	}
 	check := func(wantFree bool) {
 		t.Helper()
-		l, err := ccci.TryLock(ccci.RunActivePath(dir), false)
+		l, err := ccci.TryRLock(ccci.RunActivePath(dir))
 		if (err == nil) != wantFree {
 			t.Errorf("shared TryLock = %v, want free=%v", err, wantFree)
 		}

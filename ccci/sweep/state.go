@@ -161,7 +161,7 @@ func jsonError(b []byte, err error) error {
 // synced. If the file does not parse, fn is not called and nothing is
 // written; if fn returns an error, nothing is written.
 func updateState(ctx context.Context, path string, fn func(*state) error) error {
-	lock, err := ccci.WaitLock(ctx, path+".lock", true, 10*time.Millisecond)
+	lock, err := ccci.WaitLock(ctx, path+".lock")
 	if err != nil {
 		return fmt.Errorf("locking state %s: %w", path, err)
 	}

@@ -166,7 +166,10 @@ func (o *options) exec(ctx context.Context, cfg *ccci.Config, e *env.Env, stderr
 		if ctx.Err() != nil {
 			return fmt.Errorf("waiting for the run-active lock: %w", ccci.ErrInterrupted)
 		}
-		if err != nil { // never keep a CI job from running for want of a lock
+		// Never keep a CI job from running for want of the lock.
+		if errors.Is(err, ccci.ErrLocked) {
+			say(fmt.Sprintf("warning: running without the run-active lock after waiting %v: %v", o.wait, err))
+		} else if err != nil {
 			say(fmt.Sprintf("warning: running without the run-active lock: %v", err))
 		}
 	}
