@@ -25,6 +25,18 @@ type Config struct {
 	File  string // where it was read from (absolute); "" for the built-in default
 	Env   env.Spec
 	Sweep Sweep
+
+	lines map[string]int // key ("sweep.exclude") -> its line in File
+}
+
+// KeyError is err about key ("sweep.exclude"), placed at the line of File
+// that sets it (line 1 when the file does not set it): "file:line: err".
+func (c *Config) KeyError(key string, err error) *ConfigError {
+	line := c.lines[key]
+	if line == 0 && c.File != "" {
+		line = 1
+	}
+	return &ConfigError{File: c.File, Line: line, Err: err}
 }
 
 // Sweep is the [sweep] section. LoadConfig fills every default, expands a

@@ -10,6 +10,7 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci/env"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func getenvMap(m map[string]string) func(string) string {
@@ -82,7 +83,7 @@ func TestParseConfigFull(t *testing.T) {
 			History: 10,
 		},
 	}
-	if diff := cmp.Diff(want, c); diff != "" {
+	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("ParseConfig mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -49,7 +49,21 @@ func ParseConfig(file string, data []byte, getenv func(string) string) (*Config,
 	if err := d.err(file); err != nil {
 		return nil, err
 	}
+	c.lines = d.keyLines()
 	return c, nil
+}
+
+// keyLines maps each key the file sets ("sweep.exclude") to its line, so
+// that a problem found later (a name that is not enrolled) can still say
+// file:line.
+func (d *decoder) keyLines() map[string]int {
+	lines := map[string]int{}
+	for _, k := range d.md.Keys() {
+		if len(k) == 2 {
+			lines[k.String()] = d.line(k)
+		}
+	}
+	return lines
 }
 
 // syntaxError turns a TOML syntax error into file:line: message.

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ func TestEnrolFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "README"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &ccci.Sweep{Recipes: dir, Exclude: []string{"nextcloud", "unknown"}}
+	cfg := &ccci.Config{Sweep: ccci.Sweep{Recipes: dir, Exclude: []string{"nextcloud"}}}
 	var skipped []error
 	rs, err := enrol(t.Context(), cfg, warnings(&skipped))
 	if err != nil {
@@ -56,7 +57,7 @@ func TestEnrolCatalogue(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cat), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := enrol(t.Context(), &ccci.Sweep{Catalogue: path, Recipes: "/ignored"}, nil)
+	rs, err := enrol(t.Context(), &ccci.Config{Sweep: ccci.Sweep{Catalogue: path, Recipes: "/ignored"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestEnrolNothing(t *testing.T) {
 		{ccci.Sweep{Catalogue: filepath.Join(empty, "recipes.json")}, "catalogue " + empty},
 	}
 	for _, tt := range tests {
-		rs, err := enrol(t.Context(), &tt.cfg, nil)
+		rs, err := enrol(t.Context(), &ccci.Config{Sweep: tt.cfg}, nil)
 		if !errors.Is(err, ccci.ErrNothingEnrolled) || rs != nil {
 			t.Errorf("enrol(%+v) = %v, %v, want no recipes and ErrNothingEnrolled", tt.cfg, rs, err)
 			continue
@@ -99,5 +100,22 @@ func TestEnrolNothing(t *testing.T) {
 		if code := ccci.ExitCode(err); code != ccci.ExitEnv {
 			t.Errorf("ExitCode(enrol(%+v)) = %d, want %d", tt.cfg, code, ccci.ExitEnv)
 		}
+	}
+}
+
+// TestEnrolExcludeTypo: an excluded name the source does not hold is a
+// config error (exit 2) at the line of sweep.exclude, never a recipe
+// silently tested.
+func TestEnrolExcludeTypo(t *testing.T) {
+	dir, _ := recipesDir(t, map[string][]string{"gitea": {"1.0.0+1"}, "keycloak": {"1.0.0+1"}})
+	text := fmt.Sprintf("[sweep]\nrecipes = %q\n\nexclude = [\"gitae\"]\n", dir)
+	cfg, err := ccci.ParseConfig("/etc/cc-ci/ccci.toml", []byte(text), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := enrol(t.Context(), cfg, nil)
+	want := "/etc/cc-ci/ccci.toml:4: sweep.exclude names recipes folder " + dir + " does not hold: gitae"
+	if rs != nil || err == nil || err.Error() != want || ccci.ExitCode(err) != ccci.ExitUsage {
+		t.Errorf("enrol with a typo in exclude = %v, %v; want %q, exit 2", rs, err, want)
 	}
 }

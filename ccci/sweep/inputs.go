@@ -35,11 +35,7 @@ func readInputs(ctx context.Context, recipes []recipe.Recipe) []input {
 	for i, r := range recipes {
 		in[i].recipe = r
 		g.Go(func() error {
-			tags, err := readTags(ctx, r)
-			if err != nil {
-				in[i].err = fmt.Errorf("reading tags: %w", err)
-			}
-			in[i].tags = tags
+			in[i].tags, in[i].err = readTags(ctx, r) // its errors name the clone or URL
 			return nil
 		})
 	}

@@ -40,7 +40,7 @@ func gather(ctx context.Context, cfg *ccci.Config, opts Options, ev *events) (*g
 	if cfg == nil {
 		return nil, errors.New("sweep: no config")
 	}
-	recipes, err := enrol(ctx, &cfg.Sweep, ev)
+	recipes, err := enrol(ctx, cfg, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -87,28 +87,46 @@ func (g *gathered) find(name string) *input {
 // file if set, else the folder of clones, minus the excluded ones.
 // Entries the source holds but cannot use are reported as warnings. An
 // empty set, or a source that cannot be read, is an error wrapping
-// ccci.ErrNothingEnrolled (exit 3) that names the source.
-func enrol(ctx context.Context, cfg *ccci.Sweep, ev *events) ([]recipe.Recipe, error) {
+// ccci.ErrNothingEnrolled (exit 3) that names the source; an excluded name
+// the source does not hold (a typo) is a config error at its line, as
+// -only's is a usage error.
+func enrol(ctx context.Context, cfg *ccci.Config, ev *events) ([]recipe.Recipe, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	src, all, skipped, err := enrolSource(cfg)
-	for _, s := range skipped {
-		ev.warn(s)
+	s := &cfg.Sweep
+	src, all, skipped, err := enrolSource(s)
+	for _, e := range skipped {
+		ev.warn(e)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("enrolling recipes from %s: %w: %w", src, ccci.ErrNothingEnrolled, err)
 	}
 	var recipes []recipe.Recipe
 	for _, r := range all {
-		if !slices.Contains(cfg.Exclude, r.Name) {
+		if !slices.Contains(s.Exclude, r.Name) {
 			recipes = append(recipes, r)
 		}
+	}
+	if unknown := notIn(s.Exclude, all); len(unknown) > 0 {
+		return nil, cfg.KeyError("sweep.exclude", fmt.Errorf("sweep.exclude names recipes %s does not hold: %s",
+			src, strings.Join(unknown, ", ")))
 	}
 	if len(recipes) == 0 {
 		return nil, &enrolError{src: src, found: len(all), excluded: len(all) - len(recipes), skipped: len(skipped)}
 	}
 	return recipes, nil
+}
+
+// notIn returns the names that none of rs has, in order.
+func notIn(names []string, rs []recipe.Recipe) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.ContainsFunc(rs, func(r recipe.Recipe) bool { return r.Name == n }) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // enrolSource reads the configured source; src names it for messages.

@@ -88,6 +88,7 @@ func planOne(inp input, rec *Record, opts Options) Decision {
 	d := Decision{Recipe: inp.recipe.Name}
 	names := recipe.TagNames(inp.tags)
 	rels, left := recipe.Releases(names)
+	d.Ignored = ignored(left)
 	if len(rels) == 0 {
 		d.Action, d.Reason = ActionSkip, NeverReleased
 		d.Detail = fmt.Sprintf("no release tags among %d tags%s", len(names), leftOut(left))
@@ -189,6 +190,15 @@ func knownFailure(d *Decision, rec *Record, opts Options) {
 	default:
 		d.Action = ActionSkip
 	}
+}
+
+// ignored lists the tags Releases left out, with their reasons.
+func ignored(left []*recipe.TagError) []IgnoredTag {
+	var out []IgnoredTag
+	for _, e := range left {
+		out = append(out, IgnoredTag{Tag: e.Tag, Reason: tagReason(e)})
+	}
+	return out
 }
 
 // leftOut counts the tags Releases left out by kind: " (2 pre-release,

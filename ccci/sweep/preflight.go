@@ -25,10 +25,10 @@ import (
 func preflight(cfg *ccci.Config, e *env.Env) error {
 	s := &cfg.Sweep
 	if len(s.Run) == 0 {
-		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: errors.New("sweep.run is not set: name the recipe test command")}
+		return cfg.KeyError("sweep.run", errors.New("sweep.run is not set: name the recipe test command"))
 	}
 	if s.Jobs < 1 {
-		return &ccci.ConfigError{File: cfg.File, Line: 1, Err: fmt.Errorf("sweep.jobs: %d is less than 1", s.Jobs)}
+		return cfg.KeyError("sweep.jobs", fmt.Errorf("sweep.jobs: %d is less than 1", s.Jobs))
 	}
 	if _, err := e.LookPath(s.Run[0]); err != nil {
 		return hostError("sweep.run", err)

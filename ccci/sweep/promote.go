@@ -59,7 +59,7 @@ func enrolled(ctx context.Context, cfg *ccci.Config, name string) (*input, error
 		return nil, err
 	}
 	var skipped []error
-	recipes, err := enrol(ctx, &cfg.Sweep, &events{fn: func(ev Event) { skipped = append(skipped, ev.Err) }})
+	recipes, err := enrol(ctx, cfg, &events{fn: func(ev Event) { skipped = append(skipped, ev.Err) }})
 	if err != nil {
 		return nil, err
 	}

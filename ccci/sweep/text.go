@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -54,6 +55,29 @@ func PrintPlan(w io.Writer, ds []Decision) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Recipe, d.Action, d.Reason, dash(d.From), dash(d.To), detail)
 	}
 	tw.Flush()
+	for _, d := range ds {
+		if len(d.Ignored) > 0 {
+			fmt.Fprintf(w, "%s ignores %s\n", d.Recipe, ignoredText(d.Ignored))
+		}
+	}
+}
+
+// maxIgnoredShown is how many ignored tags of a recipe the plan's text
+// names; -json lists them all.
+const maxIgnoredShown = 5
+
+// ignoredText is "3.0.0 (legacy tag without '+', not a release), x+y+z
+// (more than one '+') and 4 more".
+func ignoredText(tags []IgnoredTag) string {
+	var parts []string
+	for _, t := range tags[:min(len(tags), maxIgnoredShown)] {
+		parts = append(parts, strconv.Quote(t.Tag)+" ("+t.Reason+")")
+	}
+	text := strings.Join(parts, ", ")
+	if n := len(tags) - maxIgnoredShown; n > 0 {
+		text += fmt.Sprintf(" and %d more (-json lists them)", n)
+	}
+	return text
 }
 
 func dash(s string) string {

@@ -69,8 +69,8 @@ const (
 )
 
 // Decision is the plan for one recipe. It marshals to the plan JSON:
-// {"recipe","action","reason","detail","from","to"}, plus "commit" and
-// "warning" when set.
+// {"recipe","action","reason","detail","from","to"}, plus "commit",
+// "warning" and "ignored" when set.
 type Decision struct {
 	Recipe  string `json:"recipe"`
 	Action  Action `json:"action"`
@@ -80,6 +80,17 @@ type Decision struct {
 	To      string `json:"to"`   // the tag to test
 	Commit  string `json:"commit,omitempty"`
 	Warning bool   `json:"warning,omitempty"` // canonical-ahead, unreadable
+
+	// Ignored names the recipe's tags that are not releases, and why
+	// (pre-releases, legacy tags beside '+' tags, strings that are not
+	// versions): a tag someone meant as a release shows up here.
+	Ignored []IgnoredTag `json:"ignored,omitempty"`
+}
+
+// IgnoredTag is a tag the plan does not count as a release, and why.
+type IgnoredTag struct {
+	Tag    string `json:"tag"`
+	Reason string `json:"reason"`
 }
 
 // Verdict is how one recipe run ended.
