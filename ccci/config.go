@@ -56,6 +56,7 @@ type Sweep struct {
 	Sync      bool          // fetch tags before planning
 	Notify    []string      // command run after each sweep, summary JSON on stdin
 	History   int           // runs shown per recipe on the board (default 30)
+	LogTail   int           // lines of each log the board publishes (default 200; 0: whole logs)
 }
 
 // Defaults of the [sweep] section.
@@ -67,6 +68,7 @@ const (
 	DefaultGrace   = 30 * time.Second
 	DefaultDefer   = 2 * time.Hour
 	DefaultHistory = 30
+	DefaultLogTail = 200
 )
 
 // DefaultSpec is the [env] of the built-in default: the usual tool set, as
@@ -189,7 +191,7 @@ func (s *Sweep) setDefaults(getenv func(string) string) (string, error) {
 // setDefaults once the file is read.
 func newSweep() Sweep {
 	return Sweep{Jobs: DefaultJobs, Timeout: DefaultTimeout, Grace: DefaultGrace,
-		Defer: DefaultDefer, History: DefaultHistory}
+		Defer: DefaultDefer, History: DefaultHistory, LogTail: DefaultLogTail}
 }
 
 // expandHome replaces a leading "~/" with $HOME.

@@ -47,6 +47,7 @@ func (d *decoder) checkSweep(s *Sweep) {
 	}
 	num("jobs", s.Jobs, 1)
 	num("history", s.History, 1)
+	num("log_tail", s.LogTail, 0)
 	if s.Timeout <= 0 {
 		d.add(toml.Key{"sweep", "timeout"}, fmt.Errorf("sweep.timeout: %v is not positive", s.Timeout))
 	}

@@ -107,6 +107,7 @@ func envFields(c *Config) []field {
 		{"vars", "a table of strings", &e.Vars},
 		{"require", "a table of strings", &e.Require},
 		{"version_flags", "a table of strings", &e.VersionFlags},
+		{"secrets", "an array of strings", &e.Secrets},
 	}
 }
 
@@ -127,6 +128,7 @@ func sweepFields(c *Config) []field {
 		{"sync", "a boolean", &s.Sync},
 		{"notify", "an array of strings", &s.Notify},
 		{"history", "an integer", &s.History},
+		{"log_tail", "an integer", &s.LogTail},
 	}
 }
 

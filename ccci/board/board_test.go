@@ -168,3 +168,25 @@ func TestGenerateThroughSymlink(t *testing.T) {
 		t.Errorf("the symlink's target still holds the old board")
 	}
 }
+
+// TestRowSaysEachThingOnce: a run the last sweep made is the recipe's
+// last result; its note appears once in the row, not again as "last
+// sweep: timeout (...)".
+func TestRowSaysEachThingOnce(t *testing.T) {
+	note := "timed out; process group stopped"
+	dir := t.TempDir()
+	ov := &sweep.Overview{
+		LastSweep: &sweep.Summary{Status: "failed", Outcomes: []sweep.Outcome{{
+			Decision: sweep.Decision{Recipe: "slow", Action: sweep.ActionRun, Reason: sweep.NewVersion, To: "2.0.0+1"},
+			Verdict:  sweep.Timeout, Note: note, RunDir: dir}}},
+		Recipes: []sweep.RecipeStatus{{Decision: sweep.Decision{Recipe: "slow", Reason: sweep.KnownFailure},
+			Runs: []sweep.RunRecord{{Recipe: "slow", To: "2.0.0+1", Verdict: sweep.Timeout, Note: note, Dir: dir}}}},
+	}
+	board := filepath.Join(t.TempDir(), "board")
+	if err := Generate(board, ov, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(readFile(t, board, "index.html"), note); n != 1 {
+		t.Errorf("index.html says %q %d times, want once", note, n)
+	}
+}

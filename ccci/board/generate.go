@@ -3,7 +3,6 @@ package board
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -115,15 +114,15 @@ func build(root string, ov *sweep.Overview, opts Options) error {
 	if err != nil {
 		return err
 	}
-	rs := rows(ov, opts.Logs)
+	rs := rows(ov, &opts)
 	if err := writeFile(root, "style.css", css); err != nil {
 		return err
 	}
-	if err := writePage(root, "index.html", "index.html", newIndexPage(ov, rs, opts.Generated)); err != nil {
+	if err := writePage(root, "index.html", "index.html", newIndexPage(ov, rs, &opts)); err != nil {
 		return err
 	}
 	for _, r := range rs {
-		if err := buildRecipe(root, r, opts.Generated); err != nil {
+		if err := buildRecipe(root, r, &opts); err != nil {
 			return err
 		}
 	}
@@ -131,8 +130,8 @@ func build(root string, ov *sweep.Overview, opts Options) error {
 }
 
 // buildRecipe writes a recipe's page and badge and copies its logs.
-func buildRecipe(root string, r *row, generated time.Time) error {
-	page := &recipePage{Row: r, Generated: generated, Explain: explanations[r.Status]}
+func buildRecipe(root string, r *row, o *Options) error {
+	page := &recipePage{Row: r, Generated: o.Generated, Explain: explanations[r.Status]}
 	if err := writePage(root, filepath.Join("recipe", r.Name+".html"), "recipe.html", page); err != nil {
 		return err
 	}
@@ -143,7 +142,7 @@ func buildRecipe(root string, r *row, generated time.Time) error {
 		if v.Log == "" {
 			continue
 		}
-		if err := linkOrCopy(v.logSource, filepath.Join(root, v.Log)); err != nil {
+		if err := publishLog(v.logSource, filepath.Join(root, v.Log), o); err != nil {
 			return fmt.Errorf("copying log of %s %s: %w", r.Name, v.Name, err)
 		}
 	}
@@ -160,29 +159,4 @@ func writePage(root, name, tmpl string, data any) error {
 
 func writeFile(root, name string, b []byte) error {
 	return os.WriteFile(filepath.Join(root, name), b, 0o644)
-}
-
-// linkOrCopy hard-links src to dst, or copies it where a link is refused
-// (another file system, protected hard links).
-func linkOrCopy(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if os.Link(src, dst) == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

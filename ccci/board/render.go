@@ -38,6 +38,7 @@ func when(t time.Time) string {
 
 // indexPage is what index.html shows.
 type indexPage struct {
+	Problem            string // a banner: what keeps the sweep from testing
 	Rows               []*row
 	Counts             []StatusCount
 	Sweep              *sweep.Summary
@@ -57,7 +58,7 @@ type StatusCount struct {
 
 // Statuses counts the recipes of ov by the status the board gives them,
 // needing attention first, leaving out statuses no recipe has.
-func Statuses(ov *sweep.Overview) []StatusCount { return countStatuses(rows(ov, 0)) }
+func Statuses(ov *sweep.Overview) []StatusCount { return countStatuses(rows(ov, &Options{})) }
 
 func countStatuses(rs []*row) []StatusCount {
 	n := map[sweep.Reason]int{}
@@ -75,10 +76,16 @@ func countStatuses(rs []*row) []StatusCount {
 	return out
 }
 
-func newIndexPage(ov *sweep.Overview, rs []*row, generated time.Time) *indexPage {
-	p := &indexPage{Rows: rs, Sweep: ov.LastSweep, Fingerprint: ov.Fingerprint, Generated: generated}
+func newIndexPage(ov *sweep.Overview, rs []*row, o *Options) *indexPage {
+	p := &indexPage{Rows: rs, Sweep: ov.LastSweep, Fingerprint: ov.Fingerprint, Generated: o.Generated,
+		Problem: o.redact(o.Problem)}
 	p.Counts = countStatuses(rs)
 	if s := ov.LastSweep; s != nil {
+		if s.Status == "error" && p.Problem == "" {
+			// Host or config trouble, not a recipe's: the recipes keep
+			// their last real results, the banner says what stopped it.
+			p.Problem = "The last sweep stopped before testing anything: " + o.redact(s.Error)
+		}
 		if !s.Finished.IsZero() && s.Finished.After(s.Started) {
 			p.SweepTook = s.Finished.Sub(s.Started).Round(time.Second).String()
 		}

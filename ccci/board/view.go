@@ -16,7 +16,23 @@ import (
 // Options change how a board is rendered; the zero value is useful.
 type Options struct {
 	Generated time.Time // shown in the footer; zero means time.Now()
-	Logs      int       // newest logs copied per recipe; 0 means DefaultLogs
+	Logs      int       // newest logs published per recipe; 0 means DefaultLogs
+	LogTail   int       // lines published of each log; 0 means the whole log
+
+	// Redact is applied to every log line and note the board publishes,
+	// to mask secret values and host paths; nil publishes text as is.
+	Redact func(string) string
+
+	// Problem, when set, is shown as a banner over the index: what keeps
+	// the sweep from testing anything (nothing enrolled, say).
+	Problem string
+}
+
+func (o *Options) redact(s string) string {
+	if o.Redact == nil {
+		return s
+	}
+	return o.Redact(s)
 }
 
 // DefaultLogs is how many of each recipe's newest logs a board keeps.
@@ -79,10 +95,10 @@ type runView struct {
 }
 
 // rows builds and sorts the index: needing attention first, then by name.
-func rows(ov *sweep.Overview, logs int) []*row {
+func rows(ov *sweep.Overview, o *Options) []*row {
 	out := make([]*row, 0, len(ov.Recipes))
 	for _, r := range ov.Recipes {
-		out = append(out, newRow(ov, r, logs))
+		out = append(out, newRow(ov, r, o))
 	}
 	slices.SortFunc(out, func(a, b *row) int {
 		return cmp.Or(cmp.Compare(statusRank[a.Status], statusRank[b.Status]), cmp.Compare(a.Name, b.Name))
@@ -90,15 +106,15 @@ func rows(ov *sweep.Overview, logs int) []*row {
 	return out
 }
 
-func newRow(ov *sweep.Overview, r sweep.RecipeStatus, logs int) *row {
-	w := &row{Name: r.Recipe, Status: r.Reason, Detail: r.Detail, Latest: r.Latest}
+func newRow(ov *sweep.Overview, r sweep.RecipeStatus, o *Options) *row {
+	w := &row{Name: r.Recipe, Status: r.Reason, Detail: o.redact(r.Detail), Latest: r.Latest}
 	if c := r.Canonical; c != nil {
 		w.Canonical, w.Verified, w.ByHand = c.Version, c.TS, c.Status == sweep.StatusByHand
 	}
 	for i, run := range r.Runs {
-		v := newRunView(r.Recipe, run)
-		if i >= logs {
-			v.Log = "" // only the newest logs are copied
+		v := newRunView(r.Recipe, run, o)
+		if i >= o.Logs {
+			v.Log = "" // only the newest logs are published
 		}
 		w.Runs = append(w.Runs, v)
 	}
@@ -109,14 +125,14 @@ func newRow(ov *sweep.Overview, r sweep.RecipeStatus, logs int) *row {
 		l := r.Canonical.Last
 		w.Last = &runView{To: l.Version, Verdict: string(l.Verdict), Started: l.TS, Duration: duration(l.Duration)}
 	}
-	w.SweepNote = sweepNote(ov.LastSweep, r.Recipe)
+	w.SweepNote = o.redact(sweepNote(ov.LastSweep, r.Recipe))
 	return w
 }
 
-func newRunView(recipe string, run sweep.RunRecord) runView {
+func newRunView(recipe string, run sweep.RunRecord, o *Options) runView {
 	v := runView{Name: filepath.Base(run.Dir), Started: run.Started, From: run.From, To: run.To, Commit: run.Commit,
 		Verdict: string(run.Verdict), Duration: duration(run.Duration), ExitStatus: run.ExitStatus,
-		Promoted: run.Promoted, Note: run.Note}
+		Promoted: run.Promoted, Note: o.redact(run.Note)}
 	if v.logSource = run.LogPath(); v.logSource != "" {
 		v.Log = logName(recipe, v.Name)
 	}
@@ -124,7 +140,7 @@ func newRunView(recipe string, run sweep.RunRecord) runView {
 	case errors.Is(run.Err, fs.ErrNotExist):
 		v.Verdict, v.Err = "unfinished", "no result.json: still running, or the sweep was stopped"
 	case run.Err != nil:
-		v.Verdict, v.Err = "unreadable", run.Err.Error()
+		v.Verdict, v.Err = "unreadable", o.redact(run.Err.Error())
 	}
 	return v
 }
@@ -139,13 +155,15 @@ func duration(d sweep.Duration) string {
 	return time.Duration(d).Round(time.Second).String()
 }
 
-// sweepNote says what the last sweep did with the recipe.
+// sweepNote says what the last sweep did with a recipe it did not run:
+// a run it did start is the recipe's last result already, and a recipe a
+// sweep limited with -only left out keeps what it had.
 func sweepNote(s *sweep.Summary, name string) string {
 	if s == nil {
 		return ""
 	}
 	for _, o := range s.Outcomes {
-		if o.Recipe != name {
+		if o.Recipe != name || o.RunDir != "" || o.Reason == sweep.NotSelected {
 			continue
 		}
 		note := string(o.Verdict)

@@ -22,6 +22,29 @@ type Spec struct {
 	Pass         []string          // names (path.Match globs like DRONE_*) copied from the caller
 	Require      map[string]string // tool -> go-version constraint (">= 3.0"), checked by Probe
 	VersionFlags map[string]string // tool -> argument(s) that print its version (default --version)
+
+	// Secrets names variables (declared or passed) whose values must
+	// never be published: the status board masks them in logs and notes.
+	// They play no part in a job's environment or the fingerprint.
+	Secrets []string
+}
+
+// SecretValues returns the values the secret variables have in a job's
+// environment built from caller: declared ones and passed ones, longest
+// first (so a value that holds another is masked whole), without empty
+// ones.
+func (s Spec) SecretValues(caller []string) []string {
+	e := &Env{Spec: s}
+	environ := e.Environ(caller)
+	var out []string
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if value != "" && slices.Contains(s.Secrets, name) {
+			out = append(out, value)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 // SpecError is one problem with a Spec. Key names the offending entry the
@@ -59,7 +82,16 @@ func Validate(spec Spec) error {
 	v.vars(spec)
 	v.pass(spec)
 	v.toolMaps(spec)
+	v.secrets(spec)
 	return errors.Join(v.errs...)
+}
+
+func (v *validator) secrets(spec Spec) {
+	for i, name := range spec.Secrets {
+		if !isShellName(name) {
+			v.add(indexKey("secrets", i), name, "not a variable name ([A-Za-z_][A-Za-z0-9_]*)")
+		}
+	}
 }
 
 // validator collects a Spec's problems.

@@ -18,9 +18,10 @@ import (
 // track a recipe across sweeps). Skipped and deferred recipes are
 // <skipped message="reason: detail">; fail, timeout and error are
 // <failure> whose text is the tail of the run's log; interrupted runs are
-// <error>. A sweep that ended in an error (Summary.Error) gets one more
-// <testcase name="(sweep)"> with an <error>, so an aborted sweep is never
-// an empty, green report.
+// <error>. A sweep that stopped on an error, was deferred or interrupted
+// (Summary.Error, status other than failed) gets one more <testcase
+// name="(sweep)"> with an <error>, so an aborted sweep is never an empty,
+// green report; a failed sweep's failures are its recipes' alone.
 
 // tailLines is how many lines of a failed run's log WriteJUnit includes.
 const tailLines = 50
@@ -85,7 +86,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	for _, o := range s.Outcomes {
 		suite.Cases = append(suite.Cases, junitOutcome(o))
 	}
-	if s.Error != "" {
+	if s.Error != "" && s.Status != "failed" { // a failed sweep's recipes have their own cases
 		suite.Cases = append(suite.Cases, junitCase{Name: "(sweep)", Classname: "cc-ci-sweep", Time: "0",
 			Error: &junitFault{Message: s.Error, Type: s.Status}})
 	}

@@ -39,7 +39,7 @@ func TestWriteJUnit(t *testing.T) {
 		return Outcome{Decision: Decision{Recipe: name, Action: ActionRun, Reason: NewVersion,
 			From: "1.0.0+1", To: "1.1.0+1"}, Verdict: v, RunDir: dir, Duration: Duration(90 * time.Second)}
 	}
-	s := &Summary{Status: "failed", Started: start, Finished: start.Add(time.Hour), Fingerprint: "e1:abc",
+	s := &Summary{Status: "interrupted", Started: start, Finished: start.Add(time.Hour), Fingerprint: "e1:abc",
 		Outcomes: []Outcome{
 			{Decision: Decision{Recipe: "gitea", Action: ActionRun, To: "3.6.0+1.24.2"}, Verdict: Pass, Promoted: true},
 			run("broken", Fail, runDir(t, 80, "log")),
@@ -49,7 +49,7 @@ func TestWriteJUnit(t *testing.T) {
 			{Decision: Decision{Recipe: "zulip", Action: ActionSkip, Reason: UpToDate, Detail: "canonical 1.0.0+1 is the latest tag"}, Verdict: Skipped},
 			{Decision: run("later", Deferred, "").Decision, Verdict: Deferred},
 		},
-		Error: "a recipe test failed",
+		Error: "sweep interrupted",
 	}
 	var buf bytes.Buffer
 	if err := s.WriteJUnit(&buf); err != nil {
@@ -82,7 +82,7 @@ func TestWriteJUnit(t *testing.T) {
 	checkCase(t, suite.Cases[4], "interrupted, 1.0.0+1 -> 1.1.0+1", "(reading log: ")
 	checkCase(t, suite.Cases[5], "up-to-date: canonical 1.0.0+1 is the latest tag", "")
 	checkCase(t, suite.Cases[6], "deferred, 1.0.0+1 -> 1.1.0+1; new-version: ", "")
-	checkCase(t, suite.Cases[7], "a recipe test failed", "")
+	checkCase(t, suite.Cases[7], "sweep interrupted", "")
 	if c := suite.Cases[1].Failure; c != nil {
 		if n := strings.Count(c.Text, "\n"); n != tailLines {
 			t.Errorf("failure text has %d lines, want %d", n, tailLines)
@@ -90,6 +90,26 @@ func TestWriteJUnit(t *testing.T) {
 		if strings.Contains(c.Text, "line 30 ") || !strings.Contains(c.Text, "line 80 ") || strings.Contains(c.Text, "\x1b") {
 			t.Errorf("failure text is not the last %d lines without escapes:\n%s", tailLines, c.Text)
 		}
+	}
+}
+
+// TestWriteJUnitFailedOnce: a sweep that failed because one recipe failed
+// counts that failure once (failures=1, errors=0): its error is its
+// recipes', not a case of its own.
+func TestWriteJUnitFailedOnce(t *testing.T) {
+	s := &Summary{Status: "failed", Error: "1 of 1 recipe runs did not pass and promote: a recipe test failed",
+		Outcomes: []Outcome{{Decision: Decision{Recipe: "broken", Action: ActionRun, To: "1.0.0+1"}, Verdict: Fail}}}
+	var buf bytes.Buffer
+	if err := s.WriteJUnit(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	suite := got.Suites[0]
+	if counts, want := [4]int{suite.Tests, suite.Failures, suite.Errors, suite.Skipped}, [4]int{1, 1, 0, 0}; counts != want {
+		t.Errorf("tests, failures, errors, skipped = %v, want %v\n%s", counts, want, buf.Bytes())
 	}
 }
 

@@ -6,7 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/board"
@@ -37,19 +41,43 @@ func reportFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string,
 		if o.History <= 0 {
 			o.History = cfg.Sweep.History
 		}
+		bo := board.Options{Logs: *logs, LogTail: cfg.Sweep.LogTail, Redact: redactor(cfg)}
 		ov, err := sweep.Status(ctx, cfg, o)
-		if err != nil {
+		if errors.Is(err, ccci.ErrNothingEnrolled) {
+			// A board that says so, rather than yesterday's board; the
+			// exit status still says it (3).
+			ov, bo.Problem = &sweep.Overview{Config: cfg.File}, "Nothing is enrolled: "+err.Error()
+		} else if err != nil {
 			return err
 		}
-		if err := board.Generate(*html, ov, board.Options{Logs: *logs}); err != nil {
-			if errors.Is(err, board.ErrNotBoard) {
-				err = ccci.Usagef("%w", err)
+		if gerr := board.Generate(*html, ov, bo); gerr != nil {
+			if errors.Is(gerr, board.ErrNotBoard) || errors.Is(gerr, syscall.ENOTDIR) {
+				gerr = ccci.Usagef("%w", gerr)
 			}
-			return err
+			return gerr
 		}
 		fmt.Fprintf(stdout, "board %s: %s\n", *html, reportCounts(ov))
-		return nil
+		return err
 	}
+}
+
+// redactor masks, in what the board publishes, the values of the
+// declared secret variables ([env] secrets) as *** and the host's own
+// directories as <runs>, <state>, <lockdir>, <recipes>, <tmp>.
+func redactor(cfg *ccci.Config) func(string) string {
+	var pairs []string
+	for _, v := range cfg.Env.SecretValues(os.Environ()) {
+		pairs = append(pairs, v, "***")
+	}
+	dirs := [][2]string{{cfg.Sweep.Runs, "<runs>"}, {filepath.Dir(cfg.Sweep.State), "<state>"},
+		{cfg.Sweep.Lockdir, "<lockdir>"}, {cfg.Sweep.Recipes, "<recipes>"}, {os.TempDir(), "<tmp>"}}
+	slices.SortFunc(dirs, func(a, b [2]string) int { return len(b[0]) - len(a[0]) }) // longest first
+	for _, d := range dirs {
+		if len(d[0]) > 1 {
+			pairs = append(pairs, d[0], d[1])
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace
 }
 
 // reportCounts says "3 recipes: 1 known-failure, 2 up-to-date".

@@ -42,6 +42,7 @@ func run(ctx context.Context, w io.Writer, keep bool) error {
 	}
 	if keep {
 		fmt.Fprintf(w, "demo directory: %s (kept)\n", dir)
+		defer fmt.Fprintf(w, "\nkept %s: try cc-ci-sweep status -config %s/ccci.toml\n", dir, dir)
 	} else {
 		defer os.RemoveAll(dir)
 	}
