@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,7 +54,8 @@ func readmeBlocks(t *testing.T, path string) []block {
 // block is run, as written, against a demo directory (the config of
 // go run ./examples/demo, named by $CCCI_CONFIG, host paths mapped into
 // it) with cc-ci-run and cc-ci-sweep built from this tree first on PATH,
-// and must exit 0 (cc-ci-sweep run: 1, the demo has a failing recipe).
+// in order, and must exit 0, or N when the line ends in a comment that
+// says "exits N".
 // The test command itself is not run here: .ci/run must run it verbatim.
 // ```shell blocks change a host (users, systemd) and cannot run here:
 // their commands must be host administration and every examples/ file
@@ -146,8 +149,8 @@ func (sb *sandbox) check(t *testing.T, line int, cmdline string) {
 		return
 	}
 	want := 0
-	if strings.HasPrefix(cmdline, "cc-ci-sweep run") {
-		want = 1 // the demo's traefik fails on purpose
+	if m := exitsRE.FindStringSubmatch(cmdline); m != nil {
+		want, _ = strconv.Atoi(m[1])
 	}
 	cmd := exec.Command("bash", "-c", sb.replace.Replace(cmdline))
 	cmd.Dir = sb.root
@@ -161,6 +164,9 @@ func (sb *sandbox) check(t *testing.T, line int, cmdline string) {
 		t.Errorf("README.md:%d: %s: exit %d, want %d\n%s", line, cmdline, got, want, out)
 	}
 }
+
+// exitsRE finds "# ... exits N ..." at the end of a README command line.
+var exitsRE = regexp.MustCompile(`#.*\bexits (\d+)\b`)
 
 // hostCommands are what a ```shell block may run: host administration.
 var hostCommands = []string{"useradd", "install", "systemd-tmpfiles", "systemctl", "apt-get"}
