@@ -153,6 +153,9 @@ func (sw *sweeper) runAll(ctx context.Context, ds []Decision, jobs int) error {
 		g.Go(func() error {
 			out, err := sw.runOne(gctx, d, total)
 			sw.sum.Outcomes[i] = out
+			if err != nil {
+				sw.stop(&halted{err}) // before the group cancels the others
+			}
 			return err
 		})
 	}
@@ -165,6 +168,13 @@ func (sw *sweeper) runAll(ctx context.Context, ds []Decision, jobs int) error {
 	}
 	return err
 }
+
+// halted is an infrastructure error (state file, run directory) that
+// stopped the sweep: the runs it kept from starting are skipped because
+// of it, not interrupted.
+type halted struct{ err error }
+
+func (h *halted) Error() string { return "the sweep stopped: " + h.err.Error() }
 
 // stop records why no further run may start; the first reason wins.
 func (sw *sweeper) stop(err error) error {

@@ -312,11 +312,16 @@ func TestRunBusy(t *testing.T) {
 // TestRunNotPromoted: the test passes but the state file breaks before the
 // promotion: "not promoted", and the sweep stops with the state error.
 func TestRunNotPromoted(t *testing.T) {
-	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, `echo garbage > "$STATE"`)
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}, "zzz": {"1.0.0+1"}}, `echo garbage > "$STATE"`)
 	cfg.Env.Vars = map[string]string{"STATE": cfg.Sweep.State}
 	s, err := Run(context.Background(), cfg, Options{})
 	if err == nil || ccci.ExitCode(err) != ccci.ExitUsage {
 		t.Fatalf("Run = %v, want the state error (exit 2)", err)
+	}
+	// The second recipe never started because of the state error: not
+	// "interrupted: context canceled".
+	if z := s.Outcomes[1]; z.Verdict != Skipped || !strings.Contains(z.Note, "not started: the sweep stopped: state ") {
+		t.Errorf("zzz's outcome = %s %q, want skipped, not started: the sweep stopped: state ...", z.Verdict, z.Note)
 	}
 	o := s.Outcomes[0]
 	if o.Verdict != Pass || o.Promoted || !strings.HasPrefix(o.Note, "not promoted: ") {

@@ -65,11 +65,17 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 }
 
 // notStarted is the outcome of a run the sweep did not start: deferred
-// when a CI job kept the host past the deadline, else interrupted.
+// when a CI job kept the host past the deadline, skipped when another
+// run's infrastructure error stopped the sweep, else interrupted.
 func notStarted(out Outcome, why error) Outcome {
-	out.Verdict = Interrupted
-	if errors.Is(why, ccci.ErrDeferred) {
+	var h *halted
+	switch {
+	case errors.Is(why, ccci.ErrDeferred):
 		out.Verdict = Deferred
+	case errors.As(why, &h):
+		out.Verdict = Skipped
+	default:
+		out.Verdict = Interrupted
 	}
 	out.Note = "not started: " + why.Error()
 	return out
