@@ -54,9 +54,9 @@
 //
 // # Recipes
 //
-// FromDir enrols each git repository in a folder of clones (DefaultDir:
-// $ABRA_DIR/recipes, else ~/.abra/recipes); FromCatalogue reads a
-// recipes.json catalogue. Names are checked with ValidName
+// FromDir enrols each git repository in a folder of clones (the config
+// defaults it to $ABRA_DIR/recipes, else ~/.abra/recipes); FromCatalogue
+// reads a recipes.json catalogue. Names are checked with ValidName
 // (^[a-z0-9][a-z0-9._-]*$) before they touch a path or a command; a bad one is
 // reported and skipped, never fatal.
 //

@@ -26,22 +26,6 @@ var ErrName = recipename.ErrName
 // internal/recipename, which the config check applies too).
 func ValidName(name string) error { return recipename.Check(name) }
 
-// DefaultDir returns abra's folder of recipe clones: $ABRA_DIR/recipes,
-// else $HOME/.abra/recipes, else "" when neither is set. A nil getenv means
-// os.Getenv.
-func DefaultDir(getenv func(string) string) string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if d := getenv("ABRA_DIR"); d != "" {
-		return filepath.Join(d, "recipes")
-	}
-	if h := getenv("HOME"); h != "" {
-		return filepath.Join(h, ".abra", "recipes")
-	}
-	return ""
-}
-
 // FromDir enrols each subfolder of dir that is a git repository, sorted by
 // name, with Repository set to its "origin" URL when it has one. Entries
 // with a bad name, and folders that are not git repositories, are reported

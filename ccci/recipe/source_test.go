@@ -25,22 +25,6 @@ func TestValidName(t *testing.T) {
 	}
 }
 
-func TestDefaultDir(t *testing.T) {
-	tests := []struct {
-		env  map[string]string
-		want string
-	}{
-		{map[string]string{"ABRA_DIR": "/srv/abra", "HOME": "/home/x"}, "/srv/abra/recipes"},
-		{map[string]string{"HOME": "/home/x"}, "/home/x/.abra/recipes"},
-		{map[string]string{}, ""},
-	}
-	for _, tt := range tests {
-		if got := DefaultDir(func(k string) string { return tt.env[k] }); got != tt.want {
-			t.Errorf("DefaultDir(%v) = %q, want %q", tt.env, got, tt.want)
-		}
-	}
-}
-
 func TestFromDir(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"gitea", "Bad", "notgit", "nextcloud"} {
