@@ -132,15 +132,17 @@ func TestRunJobsBound(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		recipes[n] = []string{"1.0.0+1.0"}
 	}
+	// Each runner marks itself active and started, then waits (up to a
+	// deadline) for a peer, unless every recipe has started already.
 	cfg := rtSweep(t, recipes, `set -e
-mkdir "$ACTIVE/$CCCI_RECIPE"
+mkdir "$ACTIVE/$CCCI_RECIPE" "$STARTED/$CCCI_RECIPE"
 ls "$ACTIVE" | wc -l >> "$SEEN"
 i=0
-while [ "$(ls "$ACTIVE" | wc -l)" -lt 2 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+while [ "$(ls "$ACTIVE" | wc -l)" -lt 2 ] && [ "$(ls "$STARTED" | wc -l)" -lt 5 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 ls "$ACTIVE" | wc -l >> "$SEEN"
 rmdir "$ACTIVE/$CCCI_RECIPE"`)
-	active, seen := t.TempDir(), filepath.Join(t.TempDir(), "seen")
-	cfg.Env.Vars = map[string]string{"ACTIVE": active, "SEEN": seen}
+	active, started, seen := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "seen")
+	cfg.Env.Vars = map[string]string{"ACTIVE": active, "STARTED": started, "SEEN": seen}
 	s, err := Run(context.Background(), cfg, Options{Jobs: jobs})
 	if err != nil {
 		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
