@@ -25,6 +25,7 @@ type Config struct {
 	File  string // where it was read from (absolute); "" for the built-in default
 	Env   env.Spec
 	Sweep Sweep
+	Drone Drone // the [drone] section, used when Sweep.Executor is ExecutorDrone
 }
 
 // Sweep is the [sweep] section. LoadConfig fills every default, expands a
@@ -44,6 +45,8 @@ type Sweep struct {
 	Sync      bool          // fetch tags before planning
 	Notify    []string      // command run after each sweep, summary JSON on stdin
 	History   int           // runs shown per recipe on the board (default 30)
+
+	Executor string // where recipe tests run: ExecutorLocal ("" too) or ExecutorDrone
 }
 
 // Defaults of the [sweep] section.
