@@ -121,8 +121,8 @@ type Request struct {
 type Server struct {
 	URL string
 
-	cfg  Config
-	http *httptest.Server
+	cfg   Config
+	http  *httptest.Server
 	quit  chan struct{}
 	wg    sync.WaitGroup
 	queue chan *build // pending builds, in order

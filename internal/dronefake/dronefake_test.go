@@ -175,7 +175,6 @@ func TestCreate(t *testing.T) {
 	}
 }
 
-
 // TestEnvironment: a step sees the runner's PATH and USER, the runner's
 // DRONE_RUNNER_ENVIRON, the parameters, Drone's variables and a fresh
 // HOME, and nothing else of the runner's environment; parameters
