@@ -267,8 +267,10 @@ func TestCancel(t *testing.T) {
 	for range 3 {
 		must(t, s, "POST", builds, 200)
 	}
-	if !s.Wait(10*time.Second, func(bs []Build) bool { return bs[0].Status == "running" }) {
-		t.Fatal("build 1 never ran")
+	if !s.Wait(10*time.Second, func(bs []Build) bool {
+		return bs[0].Status == "running" && bs[0].Stages[0].Steps[0].Status == "running"
+	}) {
+		t.Fatal("build 1's step never ran")
 	}
 	b := decode[Build](t, must(t, s, "DELETE", builds+"/2", 200)) // pending
 	if b.Status != "killed" || b.Stages[0].Status != "skipped" || b.Stages[0].Steps != nil {
