@@ -26,8 +26,10 @@ import (
 //     that matches nothing (null) stops the sweep before a second one:
 //     exit 3, no verdict for any recipe.
 //   - At most [drone] capacity runs are in flight (the sweep's job limit).
-//   - Waiting: GET .../builds/{n} every [drone] poll, jittered by ±50%,
-//     from a timer; nothing else runs meanwhile.
+//   - Waiting: one GET .../builds?per_page= every [drone] poll, jittered by
+//     ±50%, for all the builds in flight (poller); a run reads its own
+//     build (GET .../builds/{n}) when the list shows it ended or cannot
+//     show it. Nothing else runs meanwhile.
 //   - 5xx answers and dropped connections are retried with a backoff
 //     (0.5 s doubling to 30 s, jittered) until the run's deadline; a
 //     server down past it makes the run an error, never a fail. A create
@@ -77,6 +79,7 @@ type droneExecutor struct {
 	fingerprint string
 	host        string
 
+	poller  *poller    // one list request per poll for all the builds waited on
 	gate    sync.Mutex // held by a dispatch until one has worked
 	mu      sync.Mutex
 	proven  bool  // a dispatch worked: the token and repository are good
@@ -95,13 +98,22 @@ func droneFor(cfg *ccci.Config, fingerprint string) (*droneExecutor, error) {
 	}
 	host, _ := os.Hostname()
 	d := &cfg.Drone
-	return &droneExecutor{
-		client:  &drone.Client{Server: d.Server, Token: token, HTTP: &http.Client{}},
+	// Keep a connection per build in flight: each poll reuses one.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = orConfig(d.Capacity, ccci.DefaultCapacity) + 2
+	x := &droneExecutor{
+		client:  &drone.Client{Server: d.Server, Token: token, HTTP: &http.Client{Transport: tr}},
 		repo:    d.Repo,
 		branch:  d.Branch,
 		poll:    orConfig(d.Poll, ccci.DefaultDronePoll),
 		timeout: cfg.Sweep.Timeout, fingerprint: fingerprint, host: host,
-	}, nil
+	}
+	x.poller = newPoller(x.poll, func(ctx context.Context, perPage int) ([]*drone.Build, error) {
+		bs, err := x.client.Builds(ctx, x.repo, 1, perPage)
+		x.note(errOnlyRefusal(err))
+		return bs, err
+	})
+	return x, nil
 }
 
 // Destination says where a sweep with cfg runs its recipe tests, for
@@ -139,11 +151,10 @@ func (x *droneExecutor) try(ctx context.Context, j *job) try {
 	if !ok {
 		return t
 	}
-	parity := false
-	if !run.Logs {
-		parity = x.fetchLogs(ctx, j, run, b)
+	if fetched, parity := loggedBuild(j, b); fetched { // by a sweep killed before it recorded the run
+		return x.verdict(b, parity)
 	}
-	return x.verdict(b, parity)
+	return x.verdict(b, x.fetchLogs(ctx, j, b))
 }
 
 // dispatch creates the build, or finds the one an earlier attempt
@@ -318,7 +329,7 @@ func (x *droneExecutor) await(ctx context.Context, j *job, run *droneRun, deadli
 			continue
 		}
 		backoff = firstBackoff
-		if !sleep(ctx, min(jitter(x.poll), time.Until(deadline))) {
+		if !x.poller.wait(ctx, run.Number, time.Until(deadline)) {
 			continue // ctx ended: cancel it, above
 		}
 	}

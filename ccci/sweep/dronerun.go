@@ -26,8 +26,7 @@ type DroneBuild struct {
 
 // droneRun is drone.json: written before the create request (with the
 // run's id, which the build carries as CCCI_SWEEP) and again with the
-// build's number before the sweep waits on it, then once its logs are in
-// the run's log.
+// build's number before the sweep waits on it.
 type droneRun struct {
 	Server string `json:"server"`
 	Repo   string `json:"repo"`
@@ -37,7 +36,6 @@ type droneRun struct {
 	Commit string `json:"commit"`
 	Number int64  `json:"number,omitempty"`
 	Link   string `json:"link,omitempty"`
-	Logs   bool   `json:"logs,omitempty"`
 
 	saved bool // read from the run directory, or written to it
 }
@@ -134,19 +132,36 @@ func (sw *sweeper) runDir(res *RunRecord) (string, error) {
 	return makeRunDir(sw.cfg.Sweep.Runs, res.Recipe, res.To, res.Started)
 }
 
+// logHeader begins the lines fetchLogs writes for each step.
+func logHeader(number int64) string { return fmt.Sprintf("--- Drone build #%d, ", number) }
+
+// loggedBuild reports whether the run's log already holds the build's
+// logs (fetched by a sweep killed before it recorded the run), and then
+// whether they show a runner refusing the sweep's fingerprint.
+func loggedBuild(j *job, b *drone.Build) (fetched, parity bool) {
+	data, err := os.ReadFile(filepath.Join(j.dir, logFile))
+	if err != nil {
+		return false, false
+	}
+	_, logs, fetched := strings.Cut(string(data), "\n"+logHeader(b.Number))
+	return fetched, failedExit(b) == ccci.ExitEnv && strings.Contains(logs, parityLine)
+}
+
+// parityLine is what cc-ci-run prints when it refuses the fingerprint.
+const parityLine = "cc-ci-run: " + ccci.ParityRefusal
+
 // fetchLogs appends every step's log to the run's log, each headed by
-// its stage and step, and records that it did. It reports whether a
-// failed step is cc-ci-run refusing a runner whose environment differs
-// (exit 3 and the refusal line).
-func (x *droneExecutor) fetchLogs(ctx context.Context, j *job, run *droneRun, b *drone.Build) bool {
+// its stage and step. It reports whether a failed step is cc-ci-run
+// refusing a runner whose environment differs (exit 3 and the refusal
+// line).
+func (x *droneExecutor) fetchLogs(ctx context.Context, j *job, b *drone.Build) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logBudget)
 	defer cancel()
 	parity := false
-	refusal := "cc-ci-run: " + ccci.ParityRefusal
 	for _, st := range b.Stages {
 		for _, step := range st.Steps {
-			fmt.Fprintf(j.log, "--- Drone build #%d, stage %s, step %s: %s (exit %d)\n", b.Number, st.Name, step.Name, step.Status, step.ExitCode)
-			lines, err := x.stepLog(ctx, j, run.Number, st.Number, step.Number)
+			fmt.Fprintf(j.log, "%sstage %s, step %s: %s (exit %d)\n", logHeader(b.Number), st.Name, step.Name, step.Status, step.ExitCode)
+			lines, err := x.stepLog(ctx, j, b.Number, st.Number, step.Number)
 			if err != nil {
 				fmt.Fprintf(j.log, "(no log: %v)\n", err)
 				continue
@@ -160,14 +175,10 @@ func (x *droneExecutor) fetchLogs(ctx context.Context, j *job, run *droneRun, b 
 				out += "\n"
 			}
 			j.log.WriteString(out)
-			if step.Status == drone.StatusFailing && step.ExitCode == ccci.ExitEnv && strings.Contains(out, refusal) {
+			if step.Status == drone.StatusFailing && step.ExitCode == ccci.ExitEnv && strings.Contains(out, parityLine) {
 				parity = true
 			}
 		}
-	}
-	run.Logs = true
-	if err := run.save(j.dir); err != nil {
-		x.logf(j, "%v", err)
 	}
 	return parity
 }
