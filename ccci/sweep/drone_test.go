@@ -14,7 +14,6 @@ import (
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/drone"
 	"coopcloud.tech/cc-ci/internal/dronefake"
-	"coopcloud.tech/cc-ci/internal/gittest"
 )
 
 // droneSweep makes recipes (name -> tags), a stand-in Drone whose
@@ -23,14 +22,8 @@ import (
 // extra holds more [drone] keys.
 func droneSweep(t *testing.T, recipes map[string][]string, body string, fc dronefake.Config, extra string) (*ccci.Config, *dronefake.Server) {
 	t.Helper()
-	root := t.TempDir()
-	for name, tags := range recipes {
-		gittest.Repo(t, filepath.Join(root, "recipes", name), tags...)
-	}
-	runner := filepath.Join(root, "runner.sh")
-	if err := os.WriteFile(runner, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	local := rtSweep(t, recipes, body) // the recipes, the runner and a local config
+	root, runner := filepath.Dir(local.File), local.Sweep.Run[0]
 	if fc.Pipeline.Events == nil {
 		fc.Pipeline.Events = []string{"custom", "promote"}
 	}
@@ -46,13 +39,14 @@ func droneSweep(t *testing.T, recipes map[string][]string, body string, fc drone
 	if err := os.WriteFile(token, []byte("token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := rtConfig(t, root, fmt.Sprintf(`executor = "drone"
+	cfg := rtConfig(t, root, fmt.Sprintf(`run = [%q]
+executor = "drone"
 [drone]
 server = %q
 token_file = %q
 repo = "coop-cloud/cc-ci"
 poll = "50ms"
-`, srv.URL, token)+extra)
+`, runner, srv.URL, token)+extra)
 	return cfg, srv
 }
 
