@@ -133,19 +133,20 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // 20060102T150405Z>-<to>/, holding result.json (the fields with JSON
 // names) and the run's log.
 type RunRecord struct {
-	Recipe      string      `json:"recipe"`
-	From        string      `json:"from"`
-	To          string      `json:"to"`
-	Commit      string      `json:"commit"`
-	Verdict     Verdict     `json:"verdict"`
-	ExitStatus  int         `json:"exit_status"` // -1 when killed by a signal or never started
-	Started     time.Time   `json:"started"`
-	Duration    Duration    `json:"duration"`
-	Fingerprint string      `json:"fingerprint"`
-	Log         string      `json:"log"` // file name inside the run directory
-	Promoted    bool        `json:"promoted"`
-	Note        string      `json:"note,omitempty"`  // e.g. "not promoted: ..."
-	Drone       *DroneBuild `json:"drone,omitempty"` // the Drone build that ran it (executor drone)
+	Recipe      string    `json:"recipe"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	Commit      string    `json:"commit"`
+	Verdict     Verdict   `json:"verdict"`
+	ExitStatus  int       `json:"exit_status"` // -1 when killed by a signal or never started
+	Started     time.Time `json:"started"`
+	Duration    Duration  `json:"duration"`
+	Fingerprint string    `json:"fingerprint"`
+	Log         string    `json:"log"` // file name inside the run directory
+	Promoted    bool      `json:"promoted"`
+	Note        string    `json:"note,omitempty"` // e.g. "not promoted: ..."
+
+	Drone *DroneBuild `json:"drone,omitempty"` // the Drone build that ran it (executor drone)
 
 	Dir string `json:"-"` // the run directory
 	// Err says why result.json could not be read (matching fs.ErrNotExist
