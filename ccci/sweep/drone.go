@@ -110,7 +110,7 @@ func droneFor(cfg *ccci.Config, fingerprint string) (*droneExecutor, error) {
 	}
 	x.poller = newPoller(x.poll, func(ctx context.Context, perPage int) ([]*drone.Build, error) {
 		bs, err := x.client.Builds(ctx, x.repo, 1, perPage)
-		x.note(errOnlyRefusal(err))
+		x.noteRefusal(err)
 		return bs, err
 	})
 	return x, nil
@@ -183,8 +183,10 @@ func (x *droneExecutor) dispatch(ctx context.Context, j *job, run *droneRun, dea
 			}
 			x.logf(j, "Drone build #%d: %s", run.Number, run.Link)
 			return try{}, true
-		case !drone.Temporary(err) && ctx.Err() == nil, x.refusedErr() != nil:
-			return x.stop(j, err), false // a refusal stops the sweep: no verdict
+		case x.refusedErr() != nil: // this run's refusal or another's: the sweep stops, no verdict
+			return x.stop(j, x.refusedErr()), false
+		case !drone.Temporary(err) && ctx.Err() == nil:
+			return x.stop(j, err), false
 		case ctx.Err() != nil:
 			return x.cancelLost(ctx, j, run), false
 		}
@@ -218,7 +220,8 @@ func (x *droneExecutor) create(ctx context.Context, params map[string]string) (*
 	return b, err
 }
 
-// note remembers whether the server took or refused the token.
+// note remembers whether the server took a create (the token may
+// write), or refused a request.
 func (x *droneExecutor) note(err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -227,6 +230,17 @@ func (x *droneExecutor) note(err error) {
 		x.proven = true
 	case (drone.Refused(err) || errors.Is(err, drone.ErrNothingScheduled)) && x.refused == nil:
 		x.refused = err
+	}
+}
+
+// noteRefusal remembers a refusal of any other request.
+func (x *droneExecutor) noteRefusal(err error) {
+	if drone.Refused(err) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.refused == nil {
+			x.refused = err
+		}
 	}
 }
 
@@ -244,7 +258,7 @@ func (x *droneExecutor) find(ctx context.Context, id string) (*drone.Build, erro
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		bs, err := x.client.Builds(rctx, x.repo, page, 100)
 		cancel()
-		x.note(errOnlyRefusal(err))
+		x.noteRefusal(err)
 		if err != nil {
 			return nil, err
 		}
@@ -258,15 +272,6 @@ func (x *droneExecutor) find(ctx context.Context, id string) (*drone.Build, erro
 		}
 	}
 	return nil, nil
-}
-
-// errOnlyRefusal keeps a refusal, for note; other errors say nothing
-// about the token.
-func errOnlyRefusal(err error) error {
-	if drone.Refused(err) {
-		return err
-	}
-	return nil
 }
 
 // stop is how a run ends when the server refused: the sweep stops (exit
@@ -306,7 +311,7 @@ func (x *droneExecutor) await(ctx context.Context, j *job, run *droneRun, deadli
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		b, err := x.client.Build(rctx, x.repo, run.Number)
 		cancel()
-		x.note(errOnlyRefusal(err))
+		x.noteRefusal(err)
 		switch {
 		case ctx.Err() != nil:
 			return nil, x.cancel(ctx, j, run, Interrupted, "stopped by the sweep's signal"), false
