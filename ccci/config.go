@@ -25,6 +25,7 @@ type Config struct {
 	File  string // where it was read from (absolute); "" for the built-in default
 	Env   env.Spec
 	Sweep Sweep
+	Drone Drone // the [drone] section, used when Sweep.Executor is ExecutorDrone
 
 	lines map[string]int // key ("sweep.exclude") -> its line in File
 }
@@ -57,6 +58,8 @@ type Sweep struct {
 	Notify    []string      // command run after each sweep, summary JSON on stdin
 	History   int           // runs shown per recipe on the board (default 30)
 	LogTail   int           // lines of each log the board publishes (default 200; 0: whole logs)
+
+	Executor string // where recipe tests run: ExecutorLocal ("" too) or ExecutorDrone
 }
 
 // Defaults of the [sweep] section.

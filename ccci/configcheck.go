@@ -21,6 +21,7 @@ func (d *decoder) validate(c *Config) {
 		d.checkEnv(c.Env)
 	}
 	d.checkSweep(&c.Sweep)
+	d.checkDrone(c)
 }
 
 // checkEnv applies the env package's rules (env.Validate), each problem

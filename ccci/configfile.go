@@ -34,6 +34,8 @@ func ParseConfig(file string, data []byte, getenv func(string) string) (*Config,
 			d.section(name, envFields(c))
 		case "sweep":
 			d.section(name, sweepFields(c))
+		case "drone":
+			d.section(name, droneFields(c))
 		default:
 			d.unknownKey(toml.Key{name})
 		}
@@ -44,6 +46,9 @@ func ParseConfig(file string, data []byte, getenv func(string) string) (*Config,
 	if len(d.problems) == 0 {
 		if name, err := c.Sweep.setDefaults(getenv); err != nil {
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %w", name, err))
+		}
+		if err := c.setDroneDefaults(md.IsDefined("drone"), getenv); err != nil {
+			d.add(toml.Key{"drone", "token_file"}, fmt.Errorf("drone.token_file: %w", err))
 		}
 	}
 	if err := d.err(file); err != nil {
@@ -129,6 +134,8 @@ func sweepFields(c *Config) []field {
 		{"notify", "an array of strings", &s.Notify},
 		{"history", "an integer", &s.History},
 		{"log_tail", "an integer", &s.LogTail},
+
+		{"executor", "a string", &s.Executor},
 	}
 }
 

@@ -82,7 +82,7 @@ func TestRunDeps(t *testing.T) {
 	}
 }
 
-// TestImportDirection keeps imports pointing one way: env and recipe are
+// TestImportDirection keeps imports pointing one way: env, recipe and drone are
 // leaves (of the module they may use internal/... only), internal/...
 // imports nothing of ccci or cmd, ccci never imports the sweep or a
 // command, nothing imports cmd/*.
@@ -102,7 +102,7 @@ func TestImportDirection(t *testing.T) {
 		}
 	}
 	internal := func(d string) bool { return strings.HasPrefix(d, module+"/internal/") }
-	for _, leaf := range []string{module + "/ccci/env", module + "/ccci/recipe"} {
+	for _, leaf := range []string{module + "/ccci/env", module + "/ccci/recipe", module + "/ccci/drone"} {
 		if _, ok := all[leaf]; !ok {
 			t.Errorf("go list did not list %s", leaf)
 		}

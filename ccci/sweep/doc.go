@@ -107,4 +107,18 @@
 // Each run has a directory <runs>/<recipe>/<started, UTC,
 // 20060102T150405Z>-<to>/ holding its log and result.json (RunRecord);
 // <runs>/last-sweep.json holds the last sweep's Summary.
+//
+// # Executors
+//
+// With [sweep] executor = "local" (the default) each run is the [sweep]
+// run command on this host, as described for Run. With "drone" each run
+// is a build of the [drone] repository's custom-event pipeline, on
+// Drone's exec runners: at most [drone] capacity in flight, its number
+// recorded in the run directory (drone.json) before the sweep waits, its
+// steps' logs copied into the run's log and the build in
+// RunRecord.Drone. A sweep killed meanwhile is taken up by the next one
+// without a second build; a refused token or repository stops the sweep
+// (exit 3) after its first create; a runner whose cc-ci-run refuses the
+// sweep's fingerprint (ccci.ParityRefusal) makes the run an error.
+// Destination says, for people, where runs go.
 package sweep

@@ -21,6 +21,9 @@ type job struct {
 	dir  string   // the run directory
 	log  *os.File // the run's log, in dir
 	lock *os.File // the sweep's run-active lock, for the local run's child
+
+	res  *RunRecord // what execute records; an executor may add to it (RunRecord.Drone)
+	stop error      // set by an executor: a host problem that stops the sweep, no verdict
 }
 
 // try is how one run ended: its verdict, exit status (-1 when none) and a

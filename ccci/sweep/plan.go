@@ -16,6 +16,11 @@ import (
 // nothing. The decisions are sorted by recipe name; a recipe whose tags
 // cannot be read is a skip with reason unreadable (and a Warning event).
 func Plan(ctx context.Context, cfg *ccci.Config, opts Options) ([]Decision, error) {
+	if cfg != nil { // a drone executor without its server, repository or token
+		if err := cfg.CheckDrone(); err != nil {
+			return nil, err
+		}
+	}
 	g, err := gather(ctx, cfg, opts, newEvents(opts.Events))
 	if err != nil {
 		return nil, err

@@ -16,7 +16,8 @@ import (
 
 // preflight checks, before the first clone, what every run needs from
 // this host: the run command resolves in the declared environment and is
-// executable; the state file's directory and the runs directory are
+// executable (unless Drone runs the tests: its .drone.yml names the
+// command); the state file's directory and the runs directory are
 // writable; the temporary directory is usable. A problem here is the
 // host's, not a recipe's: the error matches ccci.ErrEnvironment (exit 3),
 // or ccci.ErrConfig (exit 2) for a config that names no run command, and
@@ -24,14 +25,16 @@ import (
 // parent exists.
 func preflight(cfg *ccci.Config, e *env.Env) error {
 	s := &cfg.Sweep
-	if len(s.Run) == 0 {
+	if len(s.Run) == 0 && s.Executor != ccci.ExecutorDrone { // Drone runs its own command (.drone.yml)
 		return cfg.KeyError("sweep.run", errors.New("sweep.run is not set: name the recipe test command"))
 	}
 	if s.Jobs < 1 {
 		return cfg.KeyError("sweep.jobs", fmt.Errorf("sweep.jobs: %d is less than 1", s.Jobs))
 	}
-	if _, err := e.LookPath(s.Run[0]); err != nil {
-		return hostError("sweep.run", err)
+	if len(s.Run) > 0 && s.Executor != ccci.ExecutorDrone {
+		if _, err := e.LookPath(s.Run[0]); err != nil {
+			return hostError("sweep.run", err)
+		}
 	}
 	if err := os.Mkdir(s.Runs, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return hostError("runs directory", err)

@@ -86,6 +86,10 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 
 // sweepIn plans and runs, filling s.Outcomes.
 func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e *env.Env, s *Summary) error {
+	dx, err := droneFor(cfg, s.Fingerprint)
+	if err != nil {
+		return err
+	}
 	g, err := gather(ctx, cfg, opts, ev)
 	if err != nil {
 		return err
@@ -99,7 +103,11 @@ func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e 
 	sw := &sweeper{cfg: cfg, ev: ev, gathered: g, sum: s, unpeeled: unpeeled,
 		exec: &localExecutor{cfg: cfg, env: e, sources: g.source},
 		host: newHostLock(cfg.Sweep.Lockdir, time.Now().Add(deferFor))}
-	return sw.runAll(ctx, ds, max(opts.Jobs, 0))
+	jobs := max(opts.Jobs, 0)
+	if dx != nil { // Drone runs leave this host alone: no host lock
+		sw.exec, sw.host, jobs = dx, nil, orConfig(jobs, cfg.Drone.Capacity)
+	}
+	return sw.runAll(ctx, ds, jobs)
 }
 
 // orConfig is the per-call override when set, else the config's value.

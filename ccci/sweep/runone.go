@@ -86,14 +86,13 @@ func notStarted(out Outcome, why error) Outcome {
 // far it got.
 func (sw *sweeper) execute(ctx context.Context, j *job) (*RunRecord, error) {
 	d := j.d
-	started := time.Now().UTC()
-	res := &RunRecord{Recipe: d.Recipe, From: d.From, To: d.To, Commit: d.Commit, Started: started,
+	res := &RunRecord{Recipe: d.Recipe, From: d.From, To: d.To, Commit: d.Commit, Started: time.Now().UTC(),
 		Fingerprint: sw.sum.Fingerprint, Log: logFile, ExitStatus: -1}
-	dir, err := makeRunDir(sw.cfg.Sweep.Runs, d.Recipe, d.To, started)
+	dir, err := sw.runDir(res) // a run a killed sweep left is taken up
 	if err != nil {
 		return res, err
 	}
-	res.Dir, j.dir = dir, dir
+	res.Dir, j.dir, j.res = dir, dir, res
 	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return res, fmt.Errorf("opening run log: %w", err)
@@ -101,8 +100,11 @@ func (sw *sweeper) execute(ctx context.Context, j *job) (*RunRecord, error) {
 	defer logf.Close()
 	j.log = logf
 	t := sw.exec.try(ctx, j)
+	if j.stop != nil {
+		return res, j.stop
+	}
 	res.Verdict, res.ExitStatus, res.Note = t.verdict, t.exit, t.note
-	res.Duration = Duration(time.Since(started).Round(time.Millisecond))
+	res.Duration = Duration(time.Since(res.Started).Round(time.Millisecond))
 	if res.Note != "" {
 		fmt.Fprintf(logf, "cc-ci-sweep: %s: %s\n", res.Verdict, res.Note)
 	}

@@ -157,6 +157,8 @@ type RunRecord struct {
 	Promoted    bool      `json:"promoted"`
 	Note        string    `json:"note,omitempty"` // e.g. "not promoted: ..."
 
+	Drone *DroneBuild `json:"drone,omitempty"` // the Drone build that ran it (executor drone)
+
 	Dir string `json:"-"` // the run directory
 	// Err says why result.json could not be read (matching fs.ErrNotExist
 	// while the run is unfinished); the fields above then come from the

@@ -29,7 +29,8 @@ Exit status (other than COMMAND's own):
     0  ok
     1  -diff: the declaration drops something (or an unforeseen error)
     2  usage or config error
-    3  environment incomplete: a tool missing, a requirement not met
+    3  environment incomplete: a tool missing, a requirement not met, or
+       $CCCI_FINGERPRINT set and not this host's fingerprint
   130  interrupted
 
 Flags:
@@ -134,6 +135,11 @@ func (o *options) do(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	if o.fingerprint {
 		_, err := fmt.Fprintln(stdout, e.Fingerprint())
+		return err
+	}
+	// A job the sweep handed to another host (a Drone build) carries the
+	// sweep's fingerprint: a host whose tools drifted refuses, exit 3.
+	if err := ccci.CheckParity(e, os.Getenv); err != nil {
 		return err
 	}
 	return o.exec(ctx, cfg, e, stderr)

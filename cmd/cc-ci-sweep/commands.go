@@ -31,6 +31,7 @@ func planFlags(fs *flag.FlagSet) func(context.Context, *ccci.Config, []string, i
 			return writeJSON(stdout, ds)
 		}
 		sweep.PrintPlan(stdout, ds)
+		fmt.Fprintln(stdout, sweep.Destination(cfg))
 		return nil
 	}
 }

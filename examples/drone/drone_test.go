@@ -4,20 +4,28 @@
 package drone
 
 import (
+	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"coopcloud.tech/cc-ci/ccci"
+	dronec "coopcloud.tech/cc-ci/ccci/drone"
+	"coopcloud.tech/cc-ci/internal/dronefake"
 )
 
 // pipeline is the part of a Drone pipeline this test checks.
 type pipeline struct {
 	Kind    string `json:"kind"`
 	Type    string `json:"type"`
+	Name    string `json:"name"`
 	Trigger struct {
 		Event []string `json:"event"`
 	} `json:"trigger"`
@@ -111,5 +119,61 @@ func TestRecipeGuard(t *testing.T) {
 		if (err == nil) != tt.ok || !strings.Contains(string(out), tt.want) {
 			t.Errorf("step with CCCI_RECIPE=%q: %v, %q; want ok=%v and %q", tt.recipe, err, out, tt.ok, tt.want)
 		}
+	}
+}
+
+// TestSweepBuild runs the pipeline as the sweep triggers it: a custom
+// event with the sweep's parameters, on the stand-in Drone server, whose
+// runner runs the step's commands with cc-ci-run stood in by a script
+// that prints what it was given. Drone's $$ escape is undone first, as
+// Drone does before the runner sees the commands.
+func TestSweepBuild(t *testing.T) {
+	p := loadYAML(t, ".drone.yml")[0]
+	bin := t.TempDir()
+	stub := "#!/bin/sh\necho \"cc-ci-run $*\"\nenv | grep ^CCCI_ | sort\n"
+	if err := os.WriteFile(bin+"/cc-ci-run", []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var steps []dronefake.Step
+	for _, s := range p.Steps {
+		var cmds []string
+		for _, c := range s.Commands {
+			cmds = append(cmds, strings.ReplaceAll(c, "$$", "$"))
+		}
+		steps = append(steps, dronefake.Step{Name: s.Name, Commands: cmds})
+	}
+	srv := dronefake.Start(dronefake.Config{Root: t.TempDir(), HostEnv: []string{"PATH=" + bin + ":/usr/bin:/bin"},
+		Pipeline: dronefake.Pipeline{Name: p.Name, Events: p.Trigger.Event, Steps: steps}})
+	defer srv.Close()
+	c := &dronec.Client{Server: srv.URL, Token: "token"}
+	params := map[string]string{ccci.VarRecipe: "gitea", ccci.VarVersion: "3.6.0+1.24.2", ccci.VarFromVersion: "3.5.3+1.24.2",
+		ccci.VarCommit: "00c19d31", "CCCI_SWEEP": "host:gitea/run", ccci.VarFingerprint: "e1:x"}
+	ctx := context.Background()
+	b, err := c.Create(ctx, "coop-cloud/cc-ci", "main", params)
+	if err != nil {
+		t.Fatalf("creating the build as the sweep does: %v", err)
+	}
+	for end := time.Now().Add(20 * time.Second); !dronec.Done(b.Status) && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if b, err = c.Build(ctx, "coop-cloud/cc-ci", b.Number); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Status != dronec.StatusPassing {
+		t.Fatalf("build ended %q, want success", b.Status)
+	}
+	lines, err := c.Logs(ctx, "coop-cloud/cc-ci", b.Number, 1, len(steps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, l := range lines {
+		out.WriteString(l.Out)
+	}
+	want := "cc-ci-run runner/run_recipe_ci.py\n"
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		want += k + "=" + params[k] + "\n"
+	}
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("the step's log:\n%s\nwant it to end with\n%s", out.String(), want)
 	}
 }
