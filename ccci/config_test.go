@@ -80,6 +80,7 @@ func TestParseConfigFull(t *testing.T) {
 			Sync:    true,
 			Notify:  []string{"/usr/local/bin/notify"},
 			History: 10,
+			Keep:    DefaultKeep,
 		},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
@@ -93,7 +94,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	want := Sweep{Recipes: "/abra/recipes", State: DefaultState, Runs: "/var/lib/cc-ci/runs", Jobs: 3,
-		Timeout: DefaultTimeout, Grace: DefaultGrace, Defer: DefaultDefer, Lockdir: DefaultLockdir, History: DefaultHistory}
+		Timeout: DefaultTimeout, Grace: DefaultGrace, Defer: DefaultDefer, Lockdir: DefaultLockdir, History: DefaultHistory,
+		Keep: DefaultKeep}
 	if diff := cmp.Diff(want, c.Sweep); diff != "" {
 		t.Errorf("Sweep defaults mismatch (-want +got):\n%s", diff)
 	}
