@@ -18,7 +18,12 @@ import (
 // track a recipe across sweeps). Skipped and deferred recipes are
 // <skipped message="reason: detail">; fail, timeout and error are
 // <failure> whose text is the tail of the run's log; interrupted runs are
-// <error>. A sweep that ended in an error (Summary.Error) gets one more
+// <error>. Tries follow surefire's convention for re-run tests: a flaky
+// run (passed when tried again) is a passing <testcase> holding one
+// <flakyFailure> per failed try; a run that failed every try has its
+// first try in <failure> and each later one in a <rerunFailure>; their
+// <stackTrace> is the tail of that try's log.
+// A sweep that ended in an error (Summary.Error) gets one more
 // <testcase name="(sweep)"> with an <error>, so an aborted sweep is never
 // an empty, green report.
 
@@ -51,13 +56,24 @@ type junitProp struct {
 }
 
 type junitCase struct {
-	Name      string      `xml:"name,attr"`
-	Classname string      `xml:"classname,attr"`
-	Time      string      `xml:"time,attr"`
-	Skipped   *junitSkip  `xml:"skipped"`
-	Failure   *junitFault `xml:"failure"`
-	Error     *junitFault `xml:"error"`
-	SystemOut string      `xml:"system-out,omitempty"`
+	Name      string       `xml:"name,attr"`
+	Classname string       `xml:"classname,attr"`
+	Time      string       `xml:"time,attr"`
+	Skipped   *junitSkip   `xml:"skipped"`
+	Failure   *junitFault  `xml:"failure"`
+	Error     *junitFault  `xml:"error"`
+	Flaky     []junitRerun `xml:"flakyFailure"`
+	Rerun     []junitRerun `xml:"rerunFailure"`
+	SystemOut string       `xml:"system-out,omitempty"`
+}
+
+// junitRerun is one failed try of a run that was tried again.
+type junitRerun struct {
+	Message    string `xml:"message,attr"`
+	Type       string `xml:"type,attr"`
+	StackTrace struct {
+		Text string `xml:",cdata"`
+	} `xml:"stackTrace"`
 }
 
 type junitSkip struct {
@@ -121,11 +137,12 @@ func junitOutcome(o Outcome) junitCase {
 		what += ": " + o.Note
 	}
 	switch o.Verdict {
-	case Pass:
-		c.SystemOut = "pass, not promoted, " + what
+	case Pass, Flaky:
+		c.SystemOut = string(o.Verdict) + ", not promoted, " + what
 		if o.Promoted {
-			c.SystemOut = "pass, promoted, " + what
+			c.SystemOut = string(o.Verdict) + ", promoted, " + what
 		}
+		c.Flaky = reruns(o, o.Tries[:max(len(o.Tries)-1, 0)])
 	case Skipped, Deferred, "":
 		msg := string(o.Reason) + ": " + o.Detail
 		if o.Verdict == Deferred {
@@ -136,8 +153,33 @@ func junitOutcome(o Outcome) junitCase {
 		c.Error = &junitFault{Message: "interrupted, " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
 	default: // fail, timeout, error
 		c.Failure = &junitFault{Message: string(o.Verdict) + ", " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
+		if len(o.Tries) > 1 { // the first try fails the case, the others are re-runs
+			c.Failure.Type, c.Failure.Text = string(o.Tries[0].Verdict), tryTail(o.RunDir, o.Tries[0])
+			c.Rerun = reruns(o, o.Tries[1:])
+		}
 	}
 	return c
+}
+
+// reruns are the failed tries, each with the tail of its log.
+func reruns(o Outcome, tries []Attempt) []junitRerun {
+	var out []junitRerun
+	for _, a := range tries {
+		r := junitRerun{Message: fmt.Sprintf("%s on try %d of %d, %s", a.Verdict, a.Try, len(o.Tries), versions(o.Decision)),
+			Type: string(a.Verdict)}
+		r.StackTrace.Text = tryTail(o.RunDir, a)
+		out = append(out, r)
+	}
+	return out
+}
+
+// tryTail is the last tailLines lines of one try's log.
+func tryTail(runDir string, a Attempt) string {
+	tail, err := readTail(filepath.Join(runDir, filepath.Base(a.Log)))
+	if err != nil {
+		return fmt.Sprintf("(reading log: %v)", err)
+	}
+	return tail
 }
 
 // versions is "from -> to", or "to" when there is no from.
