@@ -140,11 +140,18 @@ func buildRecipe(root string, r *row, generated time.Time) error {
 		return err
 	}
 	for _, v := range r.Runs {
-		if v.Log == "" {
-			continue
+		if v.Log != "" {
+			if err := linkOrCopy(v.logSource, filepath.Join(root, v.Log)); err != nil {
+				return fmt.Errorf("copying log of %s %s: %w", r.Name, v.Name, err)
+			}
 		}
-		if err := linkOrCopy(v.logSource, filepath.Join(root, v.Log)); err != nil {
-			return fmt.Errorf("copying log of %s %s: %w", r.Name, v.Name, err)
+		for _, t := range v.Tries {
+			if t.Log == "" {
+				continue
+			}
+			if err := linkOrCopy(t.logSource, filepath.Join(root, t.Log)); err != nil {
+				return fmt.Errorf("copying log of %s %s try %d: %w", r.Name, v.Name, t.N, err)
+			}
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -60,6 +61,7 @@ type row struct {
 	Last      *runView // newest result, nil when none
 	SweepNote string   // what the last sweep did with it, e.g. "skipped: up-to-date"
 	Runs      []runView
+	Flaky     int // runs shown whose verdict is flaky
 }
 
 // runView is one run as a table row shows it.
@@ -73,9 +75,18 @@ type runView struct {
 	ExitStatus int
 	Promoted   bool
 	Note       string
-	Log        string // path of the copied log inside the board, "" when not kept
-	logSource  string // the log file in the run directory
-	Err        string // result.json unreadable
+	Log        string    // path of the copied log inside the board, "" when not kept
+	logSource  string    // the log file in the run directory
+	Err        string    // result.json unreadable
+	Tries      []tryView // each try, when the run was tried again
+}
+
+// tryView is one try of a run that was tried again.
+type tryView struct {
+	N         int
+	Verdict   string
+	Log       string // path of the copied log inside the board, "" when not kept
+	logSource string
 }
 
 // rows builds and sorts the index: needing attention first, then by name.
@@ -97,8 +108,14 @@ func newRow(ov *sweep.Overview, r sweep.RecipeStatus, logs int) *row {
 	}
 	for i, run := range r.Runs {
 		v := newRunView(r.Recipe, run)
-		if i >= logs {
-			v.Log = "" // only the newest logs are copied
+		if i >= logs { // only the newest logs are copied
+			v.Log = ""
+			for j := range v.Tries {
+				v.Tries[j].Log = ""
+			}
+		}
+		if v.Verdict == string(sweep.Flaky) {
+			w.Flaky++
 		}
 		w.Runs = append(w.Runs, v)
 	}
@@ -120,6 +137,13 @@ func newRunView(recipe string, run sweep.RunRecord) runView {
 	if v.logSource = run.LogPath(); v.logSource != "" {
 		v.Log = logName(recipe, v.Name)
 	}
+	for _, a := range run.Tries {
+		t := tryView{N: a.Try, Verdict: string(a.Verdict)}
+		if src := filepath.Join(run.Dir, filepath.Base(a.Log)); fileExists(src) {
+			t.logSource, t.Log = src, logName(recipe, fmt.Sprintf("%s.try%d", v.Name, a.Try))
+		}
+		v.Tries = append(v.Tries, t)
+	}
 	switch {
 	case errors.Is(run.Err, fs.ErrNotExist):
 		v.Verdict, v.Err = "unfinished", "no result.json: still running, or the sweep was stopped"
@@ -127,6 +151,11 @@ func newRunView(recipe string, run sweep.RunRecord) runView {
 		v.Verdict, v.Err = "unreadable", run.Err.Error()
 	}
 	return v
+}
+
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // logName is where a run's log is copied inside the board.
@@ -167,7 +196,7 @@ func class(word any) string {
 		return "good"
 	case "fail", "timeout", "error", "unreadable", "failed", string(sweep.KnownFailure):
 		return "bad"
-	case "interrupted", "deferred", "unfinished", string(sweep.NewVersion), string(sweep.Retagged),
+	case "flaky", "interrupted", "deferred", "unfinished", string(sweep.NewVersion), string(sweep.Retagged),
 		string(sweep.NeverVerified), string(sweep.CanonicalAhead):
 		return "warn"
 	}
