@@ -55,8 +55,8 @@ func TestRetainPolicy(t *testing.T) {
 	}
 	app := []run{ // oldest first
 		{"1.0.0+1", c, Pass, true, false},
-		{"1.1.0+1", d, Pass, true, false},        // the canonical version, another commit
 		{"1.1.0+1", c, Pass, true, true},         // backs the canonical version
+		{"1.1.0+1", d, Pass, true, false},        // the canonical version at another commit, newer
 		{"1.2.0+1", c, Fail, true, false},        // an older failure
 		{"1.2.1+1", c, "", false, true},          // unfinished, changed just now
 		{"1.2.1+1", c, Timeout, true, true},      // the newest failing run
