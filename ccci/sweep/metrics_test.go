@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"coopcloud.tech/cc-ci/ccci/recipe"
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // metricsFixture is a sweep that covers every family: a canonical
@@ -124,7 +125,7 @@ var metricFamilies = map[string][]string{
 // no textfile error (it rejects a malformed file). Without node_exporter
 // the test skips, unless CI is set.
 func TestMetricsNodeExporter(t *testing.T) {
-	exporter := needTool(t, "prometheus-node-exporter", "prometheus-node-exporter", "node_exporter")
+	exporter := proctest.Tool(t, "prometheus-node-exporter", "prometheus-node-exporter", "node_exporter")
 	textdir := t.TempDir()
 	cfg := rtSweep(t, map[string][]string{"good": {"1.0.0+1"}, "bad": {"1.0.0+1"}, "flaky": {"1.0.0+1"}}, retryRunner)
 	cfg.Env.Vars = map[string]string{"COUNT": t.TempDir()}
@@ -158,6 +159,24 @@ func TestMetricsNodeExporter(t *testing.T) {
 	for name := range metricFamilies {
 		if !seen[name] {
 			t.Errorf("family %s never exported", name)
+		}
+	}
+}
+
+// TestAlertsNameExportedMetrics: every metric the shipped alert rules use
+// is a family TestMetricsNodeExporter sees exported.
+func TestAlertsNameExportedMetrics(t *testing.T) {
+	rules, err := os.ReadFile("../../examples/prometheus/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`\bccci_[a-z_]+`).FindAllString(string(rules), -1)
+	if len(names) < 4 {
+		t.Fatalf("alerts.yml names %d metrics, want at least one per alert", len(names))
+	}
+	for _, name := range names {
+		if _, ok := metricFamilies[name]; !ok {
+			t.Errorf("alerts.yml names %s, which cc-ci does not write", name)
 		}
 	}
 }
@@ -286,20 +305,4 @@ func waitHTTP(url string, exited <-chan error, limit time.Duration) bool {
 		}
 	}
 	return false
-}
-
-// needTool finds one of names on PATH or skips the test; with CI set it
-// fails instead, so CI never skips it silently. pkg is the Debian package.
-func needTool(t *testing.T, pkg string, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found and CI is set: apt-get install -y %s", names[0], pkg)
-	}
-	t.Skipf("%s not found: apt-get install -y %s to run this test", names[0], pkg)
-	return ""
 }

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
@@ -126,15 +125,7 @@ func TestRunRetries(t *testing.T) {
 // checkRetryJUnit: surefire's convention for re-runs.
 func checkRetryJUnit(t *testing.T, s *Summary) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := s.WriteJUnit(&buf); err != nil {
-		t.Fatal(err)
-	}
-	var got junitSuites
-	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
-		t.Fatalf("invalid XML: %v\n%s", err, buf.Bytes())
-	}
-	suite := got.Suites[0]
+	suite, raw := junitOf(t, s)
 	if suite.Failures != 1 || suite.Errors != 1 { // bad, and the (sweep) case of the failed sweep
 		t.Errorf("failures, errors = %d, %d; want 1, 1", suite.Failures, suite.Errors)
 	}
@@ -156,8 +147,8 @@ func checkRetryJUnit(t *testing.T, s *Summary) {
 			}
 		}
 	}
-	if !bytes.Contains(buf.Bytes(), []byte("<flakyFailure ")) || !bytes.Contains(buf.Bytes(), []byte("<rerunFailure ")) {
-		t.Errorf("JUnit lacks the surefire elements:\n%s", buf.Bytes())
+	if !bytes.Contains(raw, []byte("<flakyFailure ")) || !bytes.Contains(raw, []byte("<rerunFailure ")) {
+		t.Errorf("JUnit lacks the surefire elements:\n%s", raw)
 	}
 }
 
