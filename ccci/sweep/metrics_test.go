@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
 	"coopcloud.tech/cc-ci/internal/proctest"
 )
@@ -305,4 +306,45 @@ func waitHTTP(url string, exited <-chan error, limit time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// TestRunMetricsEveryEnd: the metrics file is written however the sweep
+// ends: interrupted before it began, stopped by a missing tool (the
+// recipes are read again for the per-recipe metrics), nothing enrolled.
+func TestRunMetricsEveryEnd(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		setup  func(cfg *ccci.Config, cancel context.CancelFunc)
+		status string
+		want   []string
+	}{
+		{"interrupted", func(_ *ccci.Config, cancel context.CancelFunc) { cancel() }, "interrupted",
+			[]string{"ccci_sweep_enrolled_recipes 1\n", `ccci_recipe_behind{recipe="app"} 1` + "\n"}},
+		{"missing tool", func(cfg *ccci.Config, _ context.CancelFunc) {
+			cfg.Env.Tools = append(cfg.Env.Tools, "no-such-tool-cc-ci")
+		}, "error", []string{"ccci_sweep_enrolled_recipes 1\n", `ccci_recipe_behind{recipe="app"} 1` + "\n"}},
+		{"nothing enrolled", func(cfg *ccci.Config, _ context.CancelFunc) { cfg.Sweep.Exclude = []string{"app"} }, "error",
+			[]string{"ccci_sweep_enrolled_recipes 0\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, "exit 0")
+			cfg.Sweep.Metrics = filepath.Join(t.TempDir(), "cc-ci.prom")
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			tt.setup(cfg, cancel)
+			s, err := Run(ctx, cfg, Options{})
+			if err == nil || s.Status != tt.status {
+				t.Fatalf("Run = %v, status %q; want %s", err, s.Status, tt.status)
+			}
+			b, err := os.ReadFile(cfg.Sweep.Metrics)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range append(tt.want, fmt.Sprintf("ccci_sweep_status{status=%q} 1\n", tt.status)) {
+				if !strings.Contains(string(b), "\n"+want) {
+					t.Errorf("metrics lack %q:\n%s", want, b)
+				}
+			}
+		})
+	}
 }

@@ -42,6 +42,9 @@ func (r *retention) retain() (removed int, errs []error) {
 		return 0, nil
 	}
 	entries, err := os.ReadDir(r.runs)
+	if errors.Is(err, fs.ErrNotExist) { // a sweep that stopped before making it
+		return 0, nil
+	}
 	if err != nil {
 		return 0, []error{fmt.Errorf("retention: %w", err)}
 	}

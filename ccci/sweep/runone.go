@@ -119,7 +119,7 @@ func (sw *sweeper) execute(ctx context.Context, j *job, p *progress) (*RunRecord
 			return res, err
 		}
 		tries = append(tries, a)
-		if !a.Verdict.retried() || j.attempt >= p.tries {
+		if !a.Verdict.retried() || j.attempt >= p.tries || ctx.Err() != nil {
 			break
 		}
 		if low = sw.disk.low(); low != nil {
