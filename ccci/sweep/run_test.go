@@ -125,7 +125,8 @@ func TestRunPassPromotes(t *testing.T) {
 
 // TestRunJobsBound counts the runners active at once, each marking
 // itself in a shared folder: never more than jobs, and jobs reached (each
-// runner waits, up to a deadline, for a peer to start).
+// runner waits, up to a deadline, for a peer to start, unless every other
+// runner has finished: the last one runs alone).
 func TestRunJobsBound(t *testing.T) {
 	const jobs = 2
 	recipes := map[string][]string{}
@@ -136,11 +137,12 @@ func TestRunJobsBound(t *testing.T) {
 mkdir "$ACTIVE/$CCCI_RECIPE"
 ls "$ACTIVE" | wc -l >> "$SEEN"
 i=0
-while [ "$(ls "$ACTIVE" | wc -l)" -lt 2 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+while [ "$(ls "$ACTIVE" | wc -l)" -lt 2 ] && [ "$(ls "$DONE" | wc -l)" -lt 4 ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done
 ls "$ACTIVE" | wc -l >> "$SEEN"
-rmdir "$ACTIVE/$CCCI_RECIPE"`)
-	active, seen := t.TempDir(), filepath.Join(t.TempDir(), "seen")
-	cfg.Env.Vars = map[string]string{"ACTIVE": active, "SEEN": seen}
+rmdir "$ACTIVE/$CCCI_RECIPE"
+touch "$DONE/$CCCI_RECIPE"`)
+	active, done, seen := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "seen")
+	cfg.Env.Vars = map[string]string{"ACTIVE": active, "DONE": done, "SEEN": seen}
 	s, err := Run(context.Background(), cfg, Options{Jobs: jobs})
 	if err != nil {
 		t.Fatalf("Run = %v; outcomes %+v", err, s.Outcomes)
