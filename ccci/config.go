@@ -60,6 +60,13 @@ type Sweep struct {
 	LogTail   int           // lines of each log the board publishes (default 200; 0: whole logs)
 
 	Executor string // where recipe tests run: ExecutorLocal ("" too) or ExecutorDrone
+
+	// Running for months: retention, the disk guard, retries, metrics.
+	Keep      int      // run directories kept per recipe (default 30; 0 keeps all)
+	MinFree   int64    // bytes each checked filesystem must have free before a run starts (0: no check)
+	DiskPaths []string // filesystems checked besides those of runs, state and the temp dir
+	Retries   int      // tries after the first of a run that fails or times out (default 0)
+	Metrics   string   // Prometheus textfile replaced after every sweep ("" for none)
 }
 
 // Defaults of the [sweep] section.
@@ -72,6 +79,7 @@ const (
 	DefaultDefer   = 2 * time.Hour
 	DefaultHistory = 30
 	DefaultLogTail = 200
+	DefaultKeep    = 30
 )
 
 // DefaultSpec is the [env] of the built-in default: the usual tool set, as
@@ -176,7 +184,14 @@ func (s *Sweep) setDefaults(getenv func(string) string) (string, error) {
 	fields := []struct {
 		name string
 		p    *string
-	}{{"recipes", &s.Recipes}, {"catalogue", &s.Catalogue}, {"state", &s.State}, {"runs", &s.Runs}, {"lockdir", &s.Lockdir}}
+	}{{"recipes", &s.Recipes}, {"catalogue", &s.Catalogue}, {"state", &s.State}, {"runs", &s.Runs}, {"lockdir", &s.Lockdir},
+		{"metrics", &s.Metrics}}
+	for i := range s.DiskPaths {
+		fields = append(fields, struct {
+			name string
+			p    *string
+		}{"disk_paths", &s.DiskPaths[i]})
+	}
 	for _, f := range fields {
 		x, err := expandHome(*f.p, getenv)
 		if err != nil {
@@ -194,7 +209,7 @@ func (s *Sweep) setDefaults(getenv func(string) string) (string, error) {
 // setDefaults once the file is read.
 func newSweep() Sweep {
 	return Sweep{Jobs: DefaultJobs, Timeout: DefaultTimeout, Grace: DefaultGrace,
-		Defer: DefaultDefer, History: DefaultHistory, LogTail: DefaultLogTail}
+		Defer: DefaultDefer, History: DefaultHistory, LogTail: DefaultLogTail, Keep: DefaultKeep}
 }
 
 // expandHome replaces a leading "~/" with $HOME.

@@ -82,6 +82,7 @@ func TestParseConfigFull(t *testing.T) {
 			Notify:  []string{"/usr/local/bin/notify"},
 			History: 10,
 			LogTail: DefaultLogTail,
+			Keep:    DefaultKeep,
 		},
 	}
 	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Config{})); diff != "" {
@@ -95,7 +96,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatalf("ParseConfig: %v", err)
 	}
 	want := Sweep{Recipes: "/abra/recipes", State: DefaultState, Runs: "/var/lib/cc-ci/runs", Jobs: 3,
-		Timeout: DefaultTimeout, Grace: DefaultGrace, Defer: DefaultDefer, Lockdir: DefaultLockdir, History: DefaultHistory, LogTail: DefaultLogTail}
+		Timeout: DefaultTimeout, Grace: DefaultGrace, Defer: DefaultDefer, Lockdir: DefaultLockdir, History: DefaultHistory,
+		LogTail: DefaultLogTail, Keep: DefaultKeep}
 	if diff := cmp.Diff(want, c.Sweep); diff != "" {
 		t.Errorf("Sweep defaults mismatch (-want +got):\n%s", diff)
 	}

@@ -49,6 +49,8 @@ func (d *decoder) checkSweep(s *Sweep) {
 	num("jobs", s.Jobs, 1)
 	num("history", s.History, 1)
 	num("log_tail", s.LogTail, 0)
+	num("keep", s.Keep, 0)
+	num("retries", s.Retries, 0)
 	if s.Timeout <= 0 {
 		d.add(toml.Key{"sweep", "timeout"}, fmt.Errorf("sweep.timeout: %v is not positive", s.Timeout))
 	}
@@ -57,15 +59,18 @@ func (d *decoder) checkSweep(s *Sweep) {
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: negative", name))
 		}
 	}
-	paths := map[string]string{"recipes": s.Recipes, "state": s.State, "runs": s.Runs, "lockdir": s.Lockdir}
+	paths := map[string]string{"recipes": s.Recipes, "state": s.State, "runs": s.Runs, "lockdir": s.Lockdir, "metrics": s.Metrics}
 	if !strings.Contains(s.Catalogue, "://") {
 		paths["catalogue"] = s.Catalogue
 	}
 	for _, name := range sortedKeys(paths) {
-		p := paths[name]
-		if p != "" && !filepath.IsAbs(p) && p != "~" && !strings.HasPrefix(p, "~/") {
-			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %q is not an absolute path", name, p))
+		d.checkAbs(name, paths[name])
+	}
+	for _, p := range s.DiskPaths {
+		if p == "" {
+			d.add(toml.Key{"sweep", "disk_paths"}, errors.New("sweep.disk_paths: an empty path"))
 		}
+		d.checkAbs("disk_paths", p)
 	}
 	for _, r := range s.Exclude {
 		if err := recipename.Check(r); err != nil {
@@ -80,6 +85,13 @@ func (d *decoder) checkSweep(s *Sweep) {
 		case strings.Contains(argv[0], "/") && !filepath.IsAbs(argv[0]):
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %q is a relative path: write it absolute, or a bare name found in env.path", name, argv[0]))
 		}
+	}
+}
+
+// checkAbs reports a path of [sweep] that is neither absolute nor "~/...".
+func (d *decoder) checkAbs(name, p string) {
+	if p != "" && !filepath.IsAbs(p) && p != "~" && !strings.HasPrefix(p, "~/") {
+		d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %q is not an absolute path", name, p))
 	}
 }
 

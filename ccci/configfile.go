@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"coopcloud.tech/cc-ci/internal/bytesize"
 )
 
 // ParseConfig decodes data, the contents of file, strictly: an unknown key,
@@ -136,7 +138,26 @@ func sweepFields(c *Config) []field {
 		{"log_tail", "an integer", &s.LogTail},
 
 		{"executor", "a string", &s.Executor},
+
+		// running for months
+		{"keep", "an integer", &s.Keep},
+		{"min_free", `a size string like "5GiB"`, (*byteSize)(&s.MinFree)},
+		{"disk_paths", "an array of strings", &s.DiskPaths},
+		{"retries", "an integer", &s.Retries},
+		{"metrics", "a string", &s.Metrics},
 	}
+}
+
+// byteSize decodes a TOML string such as "5GiB" with bytesize.Parse.
+type byteSize int64
+
+func (b *byteSize) UnmarshalText(text []byte) error {
+	n, err := bytesize.Parse(string(text))
+	if err != nil {
+		return fmt.Errorf("not a size: %q", text)
+	}
+	*b = byteSize(n)
+	return nil
 }
 
 // duration decodes a TOML string such as "60m" with time.ParseDuration.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/sweep"
+	"coopcloud.tech/cc-ci/internal/bytesize"
 )
 
 //go:embed templates
@@ -20,6 +21,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"when":      when,
 	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"short":     func(s string) string { return s[:min(len(s), 10)] },
+	"bytes":     bytesize.Format,
 }).ParseFS(files, "templates/*.html", "templates/*.svg"))
 
 // needsAttention: known failures, unreadable recipes and untested

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,7 @@ type row struct {
 	Last      *runView // newest result, nil when none
 	SweepNote string   // what the last sweep did with it, e.g. "skipped: up-to-date"
 	Runs      []runView
+	Flaky     int // runs shown whose verdict is flaky
 }
 
 // runView is one run as a table row shows it.
@@ -89,9 +91,18 @@ type runView struct {
 	ExitStatus int
 	Promoted   bool
 	Note       string
-	Log        string // path of the copied log inside the board, "" when not kept
-	logSource  string // the log file in the run directory
-	Err        string // result.json unreadable
+	Log        string    // path of the copied log inside the board, "" when not kept
+	logSource  string    // the log file in the run directory
+	Err        string    // result.json unreadable
+	Tries      []tryView // each try, when the run was tried again
+}
+
+// tryView is one try of a run that was tried again.
+type tryView struct {
+	N         int
+	Verdict   string
+	Log       string // path of the copied log inside the board, "" when not kept
+	logSource string
 }
 
 // rows builds and sorts the index: needing attention first, then by name.
@@ -113,8 +124,14 @@ func newRow(ov *sweep.Overview, r sweep.RecipeStatus, o *Options) *row {
 	}
 	for i, run := range r.Runs {
 		v := newRunView(r.Recipe, run, o)
-		if i >= o.Logs {
-			v.Log = "" // only the newest logs are published
+		if i >= o.Logs { // only the newest logs are published
+			v.Log = ""
+			for j := range v.Tries {
+				v.Tries[j].Log = ""
+			}
+		}
+		if v.Verdict == string(sweep.Flaky) {
+			w.Flaky++
 		}
 		w.Runs = append(w.Runs, v)
 	}
@@ -136,6 +153,13 @@ func newRunView(recipe string, run sweep.RunRecord, o *Options) runView {
 	if v.logSource = run.LogPath(); v.logSource != "" {
 		v.Log = logName(recipe, v.Name)
 	}
+	for _, a := range run.Tries {
+		t := tryView{N: a.Try, Verdict: string(a.Verdict)}
+		if src := filepath.Join(run.Dir, filepath.Base(a.Log)); fileExists(src) {
+			t.logSource, t.Log = src, logName(recipe, fmt.Sprintf("%s.try%d", v.Name, a.Try))
+		}
+		v.Tries = append(v.Tries, t)
+	}
 	switch {
 	case errors.Is(run.Err, fs.ErrNotExist):
 		v.Verdict, v.Err = "unfinished", "no result.json: still running, or the sweep was stopped"
@@ -143,6 +167,11 @@ func newRunView(recipe string, run sweep.RunRecord, o *Options) runView {
 		v.Verdict, v.Err = "unreadable", o.redact(run.Err.Error())
 	}
 	return v
+}
+
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // logName is where a run's log is copied inside the board.
@@ -185,7 +214,7 @@ func class(word any) string {
 		return "good"
 	case "fail", "timeout", "error", "unreadable", "failed", string(sweep.KnownFailure):
 		return "bad"
-	case "interrupted", "deferred", "unfinished", string(sweep.NewVersion), string(sweep.Retagged),
+	case "flaky", "interrupted", "deferred", "unfinished", string(sweep.NewVersion), string(sweep.Retagged),
 		string(sweep.NeverVerified), string(sweep.CanonicalAhead):
 		return "warn"
 	}

@@ -86,7 +86,8 @@
 //	      "status": "pass",                                       or "promoted-by-hand"
 //	      "ts": "2026-11-21T02:04:12Z",                           when it was promoted
 //	      "last": {"version": "3.6.0+1.24.2", "verdict": "pass",  the latest result,
-//	               "ts": "...", "log": ".../log", "duration": "4m12s"}   pass or not
+//	               "ts": "...", "log": ".../log", "duration": "4m12s"}   pass or not,
+//	               (+ "failing_since" while its runs keep failing)
 //	    }
 //	  }
 //	}
@@ -121,4 +122,17 @@
 // (exit 3) after its first create; a runner whose cc-ci-run refuses the
 // sweep's fingerprint (ccci.ParityRefusal) makes the run an error.
 // Destination says, for people, where runs go.
+//
+// # Running for months
+//
+// Four [sweep] keys keep a host sweeping for months. retries: a try that
+// fails or times out runs again in a fresh checkout, each try with its
+// own log (log, log-2, ...); a pass after a failure is the verdict flaky,
+// which promotes. min_free and disk_paths: the disk guard, asked before
+// each run and retry; below it the sweep defers (*LowDisk, exit 75) with
+// no verdict for what it did not start. keep: after each sweep each
+// recipe keeps its newest keep run directories, its canonical version's
+// run and its newest failing run. metrics: a Prometheus textfile,
+// replaced after every sweep (metrics.go lists the families). While a run
+// goes on, a Running event comes every Options.Heartbeat.
 package sweep

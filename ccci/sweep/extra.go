@@ -24,7 +24,7 @@ type extras struct {
 var (
 	stateKeys  = []string{"schema", "recipes"}
 	recordKeys = []string{"version", "commit", "status", "ts", "last"}
-	lastKeys   = []string{"version", "verdict", "ts", "log", "duration"}
+	lastKeys   = []string{"version", "verdict", "ts", "log", "duration", "failing_since"}
 )
 
 // readExtras finds the unknown fields of a state file that decoded. Parts

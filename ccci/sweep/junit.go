@@ -18,10 +18,15 @@ import (
 // track a recipe across sweeps). Skipped and deferred recipes are
 // <skipped message="reason: detail">; fail, timeout and error are
 // <failure> whose text is the tail of the run's log; interrupted runs are
-// <error>. A sweep that stopped on an error, was deferred or interrupted
-// (Summary.Error, status other than failed) gets one more <testcase
-// name="(sweep)"> with an <error>, so an aborted sweep is never an empty,
-// green report; a failed sweep's failures are its recipes' alone.
+// <error>. Tries follow surefire's convention for re-run tests: a flaky
+// run (passed when tried again) is a passing <testcase> holding one
+// <flakyFailure> per failed try; a run that failed every try has its
+// first try in <failure> and each later one in a <rerunFailure>; their
+// <stackTrace> is the tail of that try's log. A sweep that stopped on an
+// error, was deferred or interrupted (Summary.Error, status other than
+// failed) gets one more <testcase name="(sweep)"> with an <error>, so an
+// aborted sweep is never an empty, green report; a failed sweep's
+// failures are its recipes' alone.
 
 // tailLines is how many lines of a failed run's log WriteJUnit includes.
 const tailLines = 50
@@ -52,13 +57,24 @@ type junitProp struct {
 }
 
 type junitCase struct {
-	Name      string      `xml:"name,attr"`
-	Classname string      `xml:"classname,attr"`
-	Time      string      `xml:"time,attr"`
-	Skipped   *junitSkip  `xml:"skipped"`
-	Failure   *junitFault `xml:"failure"`
-	Error     *junitFault `xml:"error"`
-	SystemOut string      `xml:"system-out,omitempty"`
+	Name      string       `xml:"name,attr"`
+	Classname string       `xml:"classname,attr"`
+	Time      string       `xml:"time,attr"`
+	Skipped   *junitSkip   `xml:"skipped"`
+	Failure   *junitFault  `xml:"failure"`
+	Error     *junitFault  `xml:"error"`
+	Flaky     []junitRerun `xml:"flakyFailure"`
+	Rerun     []junitRerun `xml:"rerunFailure"`
+	SystemOut string       `xml:"system-out,omitempty"`
+}
+
+// junitRerun is one failed try of a run that was tried again.
+type junitRerun struct {
+	Message    string `xml:"message,attr"`
+	Type       string `xml:"type,attr"`
+	StackTrace struct {
+		Text string `xml:",cdata"`
+	} `xml:"stackTrace"`
 }
 
 type junitSkip struct {
@@ -122,11 +138,12 @@ func junitOutcome(o Outcome) junitCase {
 		what += ": " + o.Note
 	}
 	switch o.Verdict {
-	case Pass:
-		c.SystemOut = "pass, not promoted, " + what
+	case Pass, Flaky:
+		c.SystemOut = string(o.Verdict) + ", not promoted, " + what
 		if o.Promoted {
-			c.SystemOut = "pass, promoted, " + what
+			c.SystemOut = string(o.Verdict) + ", promoted, " + what
 		}
+		c.Flaky = reruns(o, o.Tries[:max(len(o.Tries)-1, 0)])
 	case Skipped, Deferred, "":
 		msg := string(o.Reason) + ": " + o.Detail
 		if o.Verdict == Deferred {
@@ -137,8 +154,33 @@ func junitOutcome(o Outcome) junitCase {
 		c.Error = &junitFault{Message: "interrupted, " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
 	default: // fail, timeout, error
 		c.Failure = &junitFault{Message: string(o.Verdict) + ", " + what, Type: string(o.Verdict), Text: logTail(o.RunDir)}
+		if len(o.Tries) > 1 { // the first try fails the case, the others are re-runs
+			c.Failure.Type, c.Failure.Text = string(o.Tries[0].Verdict), tryTail(o.RunDir, o.Tries[0])
+			c.Rerun = reruns(o, o.Tries[1:])
+		}
 	}
 	return c
+}
+
+// reruns are the failed tries, each with the tail of its log.
+func reruns(o Outcome, tries []Attempt) []junitRerun {
+	var out []junitRerun
+	for _, a := range tries {
+		r := junitRerun{Message: fmt.Sprintf("%s on try %d of %d, %s", a.Verdict, a.Try, len(o.Tries), versions(o.Decision)),
+			Type: string(a.Verdict)}
+		r.StackTrace.Text = tryTail(o.RunDir, a)
+		out = append(out, r)
+	}
+	return out
+}
+
+// tryTail is the last tailLines lines of one try's log.
+func tryTail(runDir string, a Attempt) string {
+	tail, err := readTail(filepath.Join(runDir, filepath.Base(a.Log)))
+	if err != nil {
+		return fmt.Sprintf("(reading log: %v)", err)
+	}
+	return tail
 }
 
 // versions is "from -> to", or "to" when there is no from.

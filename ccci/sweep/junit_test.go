@@ -13,6 +13,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// junitOf writes s as JUnit and reads it back: the suite and the XML.
+func junitOf(t *testing.T, s *Summary) (junitSuite, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := s.WriteJUnit(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("WriteJUnit wrote invalid XML: %v\n%s", err, buf.Bytes())
+	}
+	return got.Suites[0], buf.Bytes()
+}
+
 // runDir makes a run directory whose log has n numbered lines.
 func runDir(t *testing.T, n int, logName string) string {
 	t.Helper()
@@ -51,15 +65,7 @@ func TestWriteJUnit(t *testing.T) {
 		},
 		Error: "sweep interrupted",
 	}
-	var buf bytes.Buffer
-	if err := s.WriteJUnit(&buf); err != nil {
-		t.Fatal(err)
-	}
-	var got junitSuites
-	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
-		t.Fatalf("WriteJUnit wrote invalid XML: %v\n%s", err, buf.Bytes())
-	}
-	suite := got.Suites[0]
+	suite, _ := junitOf(t, s)
 	counts := [4]int{suite.Tests, suite.Failures, suite.Errors, suite.Skipped}
 	if want := [4]int{8, 3, 2, 2}; counts != want {
 		t.Errorf("tests, failures, errors, skipped = %v, want %v", counts, want)

@@ -17,10 +17,11 @@ import (
 
 // job is one run of one planned recipe, as an executor sees it.
 type job struct {
-	d    Decision
-	dir  string   // the run directory
-	log  *os.File // the run's log, in dir
-	lock *os.File // the sweep's run-active lock, for the local run's child
+	d       Decision
+	dir     string   // the run directory
+	log     *os.File // the current try's log, in dir
+	lock    *os.File // the sweep's run-active lock, for the local run's child
+	attempt int      // the current try: 1, then 2, ... with [sweep] retries
 
 	res  *RunRecord // what execute records; an executor may add to it (RunRecord.Drone)
 	stop error      // set by an executor: a host problem that stops the sweep, no verdict
@@ -37,7 +38,9 @@ type try struct {
 // executor runs a job's recipe test and says how it ended. try must end
 // when ctx does (verdict interrupted) and never outlive the job: whatever
 // it started is stopped when it returns. It is called concurrently, up to
-// [sweep] jobs at a time.
+// [sweep] jobs at a time. A job whose try fails or times out may be tried
+// again ([sweep] retries): try is called again with the same job, a fresh
+// j.log and j.attempt one higher, and must start from a fresh checkout.
 type executor interface {
 	try(ctx context.Context, j *job) try
 }

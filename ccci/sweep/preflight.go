@@ -48,6 +48,11 @@ func preflight(cfg *ccci.Config, e *env.Env) error {
 			return hostError("checking directories", err)
 		}
 	}
+	// Low disk space defers each run; a filesystem that cannot be checked
+	// (a mistyped disk_paths) is the host's problem.
+	if err := newDiskGuard(s).check(); err != nil && !errors.Is(err, ccci.ErrDeferred) {
+		return hostError("sweep.disk_paths", err)
+	}
 	return nil
 }
 

@@ -99,20 +99,10 @@ func isDigits(s string) bool {
 // be read is kept, with Err saying why.
 func readRuns(runs, recipe string, limit int) ([]RunRecord, error) {
 	parent := filepath.Join(runs, recipe)
-	entries, err := os.ReadDir(parent)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	names, _, err := listRuns(parent)
 	if err != nil {
-		return nil, fmt.Errorf("reading runs of %s: %w", recipe, err)
+		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(names)))
 	if len(names) > limit {
 		names = names[:limit]
 	}
@@ -121,6 +111,30 @@ func readRuns(runs, recipe string, limit int) ([]RunRecord, error) {
 		out[i] = readRun(recipe, filepath.Join(parent, name))
 	}
 	return out, nil
+}
+
+// listRuns lists the run directories in parent, newest first (by the
+// name, which starts with the UTC start time), and apart the ones a
+// removal left behind. A missing parent holds none.
+func listRuns(parent string) (names, removing []string, err error) {
+	entries, err := os.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading runs of %s: %w", filepath.Base(parent), err)
+	}
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case !e.IsDir():
+		case strings.HasPrefix(name, ".") && strings.HasSuffix(name, removingSuffix):
+			removing = append(removing, name)
+		case !strings.HasPrefix(name, "."):
+			names = append(names, name)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(names)))
+	return names, removing, nil
 }
 
 // LogPath is the path of the run's log file, "" when it has none.

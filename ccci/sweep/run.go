@@ -60,19 +60,18 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 
 	ev := newEvents(opts.Events)
 	s := &Summary{Started: time.Now().UTC(), Weekly: opts.Weekly, Outcomes: []Outcome{}}
+	var g *gathered
 	e, err := env.Resolve(cfg.Env)
 	if err == nil {
 		s.Fingerprint = e.Fingerprint()
-		err = sweepIn(ctx, cfg, opts, ev, e, s)
+		g, err = sweepIn(ctx, cfg, opts, ev, e, s)
 	}
 	s.Finished = time.Now().UTC()
 	err = finish(s, err)
 	if err != nil {
 		s.Error = err.Error()
 	}
-	if werr := writeSummary(cfg.Sweep.Runs, s); werr != nil {
-		ev.warn(werr) // the board then shows the previous sweep
-	}
+	keepRecords(ctx, cfg, ev, g, s, err)
 	if len(cfg.Sweep.Notify) > 0 {
 		// After an interrupt or an early error too: the operator wants to
 		// hear about a sweep that tested nothing. A nil e (tools missing)
@@ -84,30 +83,32 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 	return s, err
 }
 
-// sweepIn plans and runs, filling s.Outcomes.
-func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e *env.Env, s *Summary) error {
+// sweepIn plans and runs, filling s.Outcomes. It returns what it
+// gathered, nil when that failed.
+func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e *env.Env, s *Summary) (*gathered, error) {
 	dx, err := droneFor(cfg, s.Fingerprint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g, err := gather(ctx, cfg, opts, ev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := preflight(cfg, e); err != nil {
-		return err
+		return g, err
 	}
 	ds := g.decide(opts)
 	unpeeled := peelRuns(ctx, g.inputs, ds)
 	deferFor := orConfig(opts.Defer, cfg.Sweep.Defer)
 	sw := &sweeper{cfg: cfg, ev: ev, gathered: g, sum: s, unpeeled: unpeeled,
 		exec: &localExecutor{cfg: cfg, env: e, sources: g.source},
-		host: newHostLock(cfg.Sweep.Lockdir, time.Now().Add(deferFor))}
+		host: newHostLock(cfg.Sweep.Lockdir, time.Now().Add(deferFor)),
+		disk: newDiskGuard(&cfg.Sweep), heartbeat: orConfig(opts.Heartbeat, DefaultHeartbeat)}
 	jobs := max(opts.Jobs, 0)
 	if dx != nil { // Drone runs leave this host alone: no host lock
 		sw.exec, sw.host, jobs = dx, nil, orConfig(jobs, cfg.Drone.Capacity)
 	}
-	return sw.runAll(ctx, ds, jobs)
+	return g, sw.runAll(ctx, ds, jobs)
 }
 
 // orConfig is the per-call override when set, else the config's value.
@@ -127,6 +128,9 @@ type sweeper struct {
 	sum      *Summary
 	host     *hostLock
 	unpeeled map[string]error // run decisions whose tag could not be peeled
+
+	disk      *diskGuard    // free space before each run and retry
+	heartbeat time.Duration // how often a run still going is reported
 
 	mu      sync.Mutex
 	stopped error // ErrDeferred or ctx error: start nothing more
@@ -230,7 +234,7 @@ func finish(s *Summary, err error) error {
 		if out.Verdict != Skipped {
 			runs++
 		}
-		if out.Verdict != Pass && out.Verdict != Skipped || out.Verdict == Pass && !out.Promoted {
+		if !out.Verdict.Passed() && out.Verdict != Skipped || out.Verdict.Passed() && !out.Promoted {
 			failed++
 		}
 	}

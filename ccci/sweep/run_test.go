@@ -125,7 +125,8 @@ func TestRunPassPromotes(t *testing.T) {
 
 // TestRunJobsBound counts the runners active at once, each marking
 // itself in a shared folder: never more than jobs, and jobs reached (each
-// runner waits, up to a deadline, for a peer to start).
+// runner waits, up to a deadline, for a peer to start, unless every other
+// runner has finished: the last one runs alone).
 func TestRunJobsBound(t *testing.T) {
 	const jobs = 2
 	recipes := map[string][]string{}

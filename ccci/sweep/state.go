@@ -254,14 +254,39 @@ func notBackPast(planned string, v recipe.Version) func(string) error {
 }
 
 // recordLast records a result beside the canonical record, which it never
-// touches.
+// touches, carrying the start of the recipe's streak of failures over.
 func recordLast(ctx context.Context, path, name string, last Last) error {
 	if err := recipe.ValidName(name); err != nil {
 		return fmt.Errorf("recording result of %q: %w", name, err)
 	}
 	last.TS = last.TS.UTC()
 	return updateState(ctx, path, func(st *state) error {
-		st.edit(name).Last = &last
+		r := st.edit(name)
+		last.FailingSince = failingSince(r.Last, last)
+		r.Last = &last
 		return nil
 	})
+}
+
+// failingSince is the FailingSince of cur, recorded after prev: the start
+// of the oldest run in an unbroken streak of failures, zero once a run
+// passes. An interrupted run says nothing about the recipe: the streak
+// goes on.
+func failingSince(prev *Last, cur Last) time.Time {
+	carried := time.Time{}
+	if prev != nil {
+		carried = prev.FailingSince
+		if carried.IsZero() && prev.Verdict.Failed() { // written before failing_since existed
+			carried = prev.TS
+		}
+	}
+	switch {
+	case cur.Verdict == Interrupted:
+		return carried
+	case !cur.Verdict.Failed():
+		return time.Time{}
+	case !carried.IsZero():
+		return carried
+	}
+	return cur.TS
 }

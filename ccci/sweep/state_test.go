@@ -209,7 +209,7 @@ func TestPromoteAndRecordLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	utc := now.UTC()
-	fail.TS = utc
+	fail.TS, fail.FailingSince = utc, utc // a failure begins a streak
 	want := &state{Schema: stateSchema, Recipes: map[string]*Record{
 		"gitea": {Version: "3.6.0+1.24.2", Commit: commitB, Status: StatusByHand, TS: utc, Last: &fail},
 		"zulip": {Last: &fail},

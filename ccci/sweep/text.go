@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +14,7 @@ import (
 // built on the package, to a writer of its choosing.
 
 // verdictOrder is the order verdicts are counted in.
-var verdictOrder = []Verdict{Pass, Fail, Timeout, Error, Interrupted, Deferred, Skipped}
+var verdictOrder = []Verdict{Pass, Flaky, Fail, Timeout, Error, Interrupted, Deferred, Skipped}
 
 // VerdictCounts is "3 pass, 1 fail, 2 skipped" (an outcome without a
 // verdict counts as skipped), or "" for none.
@@ -88,8 +89,11 @@ func dash(s string) string {
 }
 
 // String is the line cc-ci-sweep prints for ev: "warning: ...", "sync:
-// gitea fetched", "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ..." as a run
-// starts, and the same with its outcome as it ends.
+// gitea fetched", "[2/5] gitea 3.5.3+1.24.2 -> 3.6.0+1.24.2 ... started,
+// log PATH" as a run starts, "... still running after 6m0s, log PATH"
+// every heartbeat, "... fail on try 1 of 2; trying again in a fresh
+// checkout, log PATH" before a retry, and the line with its outcome as it
+// ends.
 func (ev Event) String() string {
 	switch ev.Kind {
 	case Warning:
@@ -102,30 +106,54 @@ func (ev Event) String() string {
 	}
 	o := ev.Outcome
 	line := fmt.Sprintf("[%d/%d] %s %s -> %s ...", ev.Index, ev.Total, o.Recipe, dash(o.From), o.To)
-	if ev.Kind == Waiting {
+	switch ev.Kind {
+	case Waiting:
 		return line + " waiting for CI jobs to end (defer at " + ev.Until.UTC().Format("15:04:05Z") + ")"
+	case Started:
+		if ev.Log != "" {
+			return line + " started, log " + ev.Log
+		}
+	case Running:
+		try := ""
+		if ev.Try > 1 {
+			try = fmt.Sprintf(" (try %d of %d)", ev.Try, ev.Tries)
+		}
+		return line + " still running after " + roundDuration(ev.Elapsed) + try + ", log " + ev.Log
+	case Retrying:
+		return fmt.Sprintf("%s %s on try %d of %d; trying again in a fresh checkout, log %s", line, o.Verdict, ev.Try-1, ev.Tries, ev.Log)
+	case Finished:
+		return line + " " + outcomeText(o) + " (" + roundDuration(time.Duration(o.Duration)) + ")"
 	}
-	if ev.Kind != Finished {
-		return line
-	}
-	return line + " " + outcomeText(o) + " (" + roundDuration(time.Duration(o.Duration)) + ")"
+	return line
 }
 
 // outcomeText is "pass, promoted", "pass, not promoted: why", "fail", ...
 func outcomeText(o Outcome) string {
 	switch {
+	case o.Verdict == Flaky && o.Promoted:
+		return "flaky, promoted (" + o.Note + ")"
 	case o.Verdict == Pass && o.Promoted:
 		return "pass, promoted"
-	case o.Verdict == Pass:
-		return "pass, " + o.Note
+	case o.Verdict.Passed():
+		return string(o.Verdict) + ", " + o.Note
+	case o.Verdict == Deferred:
+		return "deferred, " + o.Note
 	case o.Verdict == Skipped:
 		return "skip, " + string(o.Reason)
 	case o.RunDir != "":
-		return string(o.Verdict) + ", log " + o.RunDir + "/" + logFile
+		return string(o.Verdict) + ", log " + filepath.Join(o.RunDir, o.logName())
 	case o.Note != "":
 		return string(o.Verdict) + ", " + o.Note
 	}
 	return string(o.Verdict)
+}
+
+// logName is the log of the run's last try.
+func (o Outcome) logName() string {
+	if n := len(o.Tries); n > 0 {
+		return o.Tries[n-1].Log
+	}
+	return logFile
 }
 
 // PrintSummary writes the end of a sweep's report: skips and not-started recipes
@@ -136,7 +164,7 @@ func PrintSummary(w io.Writer, s *Summary) {
 		if o.Promoted {
 			promoted++
 		}
-		if o.RunDir == "" && o.Verdict != Pass { // no progress line said what happened
+		if o.RunDir == "" && !o.Verdict.Passed() { // no progress line said what happened
 			fmt.Fprintf(w, "  %s %s: %s\n", o.Recipe, outcomeText(o), o.Detail)
 		}
 	}

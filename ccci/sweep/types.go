@@ -17,6 +17,10 @@ type Options struct {
 	Defer   time.Duration // Run: how long to wait for CI jobs; 0 means [sweep] defer
 	History int           // Status: run records read per recipe, newest first; 0 means none
 
+	// Heartbeat is how often Run reports a recipe run that is still going
+	// (a Running event); 0 means DefaultHeartbeat.
+	Heartbeat time.Duration
+
 	// Events receives progress, warnings and fetches, one call at a time;
 	// nil means none. The library prints nothing itself.
 	Events func(Event)
@@ -31,17 +35,27 @@ const (
 	Waiting                       // a run waits for CI jobs to end, until Until
 	Started                       // a run started: Index of Total, Outcome (its decision)
 	Finished                      // a run ended: Index of Total, Outcome
+	Running                       // a run is still going: Elapsed since it started, Try, Log
+	Retrying                      // a try failed (Outcome.Verdict); try Try starts in a fresh checkout, logging to Log
 )
+
+// DefaultHeartbeat is how often a run still going is reported when
+// Options.Heartbeat is 0: a person watching the journal sees a line at
+// least this often.
+const DefaultHeartbeat = 3 * time.Minute
 
 // Event is one report from a verb. String gives the line cc-ci-sweep
 // prints for it.
 type Event struct {
 	Kind         EventKind
 	Recipe       string
-	Index, Total int       // Waiting, Started, Finished: run Index of Total, in start order
-	Until        time.Time // Waiting: the defer deadline
-	Outcome      Outcome   // Waiting, Started, Finished
-	Err          error     // Warning, Fetched
+	Index, Total int           // Waiting, Started, Finished: run Index of Total, in start order
+	Until        time.Time     // Waiting: the defer deadline
+	Outcome      Outcome       // Waiting, Started, Finished, Running, Retrying
+	Err          error         // Warning, Fetched
+	Log          string        // Started, Running, Retrying: the log file being written (to tail -f)
+	Elapsed      time.Duration // Running: since the run started
+	Try, Tries   int           // Running, Retrying: the try going on, of at most Tries
 }
 
 // Action is what the plan does with a recipe.
@@ -98,6 +112,7 @@ type Verdict string
 
 const (
 	Pass        Verdict = "pass"
+	Flaky       Verdict = "flaky" // failed or timed out, then passed when tried again: promoted
 	Fail        Verdict = "fail"
 	Timeout     Verdict = "timeout"
 	Error       Verdict = "error" // could not start, or its tags could not be read
@@ -105,6 +120,14 @@ const (
 	Deferred    Verdict = "deferred" // never started: a CI job kept the host busy
 	Skipped     Verdict = "skipped"  // the plan said skip
 )
+
+// Passed reports whether the version passed its test: pass, or flaky
+// (passed when tried again). Both promote.
+func (v Verdict) Passed() bool { return v == Pass || v == Flaky }
+
+// retried reports whether a try ending so is tried again, when [sweep]
+// retries allows: a test that ran and failed or timed out.
+func (v Verdict) retried() bool { return v == Fail || v == Timeout }
 
 // Failed reports whether the verdict counts as a failed test: fail,
 // timeout or error. Interrupted, deferred and skipped runs are not
@@ -155,7 +178,8 @@ type RunRecord struct {
 	Fingerprint string    `json:"fingerprint"`
 	Log         string    `json:"log"` // file name inside the run directory
 	Promoted    bool      `json:"promoted"`
-	Note        string    `json:"note,omitempty"` // e.g. "not promoted: ..."
+	Note        string    `json:"note,omitempty"`  // e.g. "not promoted: ..."
+	Tries       []Attempt `json:"tries,omitempty"` // each try, when the run was tried again
 
 	Drone *DroneBuild `json:"drone,omitempty"` // the Drone build that ran it (executor drone)
 
@@ -164,6 +188,19 @@ type RunRecord struct {
 	// while the run is unfinished); the fields above then come from the
 	// directory's name only.
 	Err error `json:"-"`
+}
+
+// Attempt is one try of a run. With [sweep] retries a run that fails or
+// times out is tried again in a fresh checkout; each try writes its own
+// log in the run directory ("log", then "log-2", "log-3", ...), and the
+// run's verdict is its last try's, flaky when that passed after a failure.
+type Attempt struct {
+	Try        int      `json:"try"` // 1 for the first
+	Verdict    Verdict  `json:"verdict"`
+	ExitStatus int      `json:"exit_status"`
+	Log        string   `json:"log"` // file name inside the run directory
+	Duration   Duration `json:"duration"`
+	Note       string   `json:"note,omitempty"`
 }
 
 // Record statuses. A canonical record made by a passing sweep run says
@@ -192,16 +229,20 @@ type Last struct {
 	TS       time.Time `json:"ts"`
 	Log      string    `json:"log"` // path of the run's log file
 	Duration Duration  `json:"duration"`
+	// FailingSince is the start of the oldest run in the recipe's current
+	// streak of failures (fail, timeout, error), set while Verdict is one.
+	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
 // Outcome is what happened to one recipe in a sweep.
 type Outcome struct {
 	Decision
-	Verdict  Verdict  `json:"verdict"`
-	Promoted bool     `json:"promoted"`
-	Note     string   `json:"note,omitempty"`
-	RunDir   string   `json:"run_dir,omitempty"`
-	Duration Duration `json:"duration,omitempty"`
+	Verdict  Verdict   `json:"verdict"`
+	Promoted bool      `json:"promoted"`
+	Note     string    `json:"note,omitempty"`
+	RunDir   string    `json:"run_dir,omitempty"`
+	Duration Duration  `json:"duration,omitempty"`
+	Tries    []Attempt `json:"tries,omitempty"` // each try, when the run was tried again
 }
 
 // Summary is a sweep's result: Run returns it, cc-ci-sweep run -json
@@ -215,6 +256,12 @@ type Summary struct {
 	Weekly      bool      `json:"weekly"`
 	Outcomes    []Outcome `json:"outcomes"`
 	Error       string    `json:"error,omitempty"`
+	// LowDisk is the filesystem whose free space stopped the sweep from
+	// starting runs ([sweep] min_free); Status is then deferred.
+	LowDisk *LowDisk `json:"low_disk,omitempty"`
+	// LastOK is when a sweep last ended with status ok, this one or an
+	// earlier one (carried over from the previous summary); zero if never.
+	LastOK time.Time `json:"last_ok,omitzero"`
 }
 
 // RecipeStatus is one enrolled recipe seen from outside: the decision the

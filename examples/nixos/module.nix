@@ -133,7 +133,7 @@ in
           RuntimeDirectoryPreserve = "yes";
           NoNewPrivileges = true;
           ProtectSystem = "strict";
-          ReadWritePaths = [ cfg.stateDir "/run/cc-ci" "-/run/docker.sock" ];
+          ReadWritePaths = [ cfg.stateDir "/run/cc-ci" "-/run/docker.sock" "-/var/lib/prometheus/node-exporter" ];
           ProtectHome = true;
           PrivateTmp = true;
           StateDirectoryMode = "0750";

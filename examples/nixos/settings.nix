@@ -38,5 +38,11 @@ in
     lockdir = "/run/cc-ci";
     sync = true;
     history = 30;
+    # running for months: README "Retention, disk, retries, metrics"
+    keep = 30;
+    min_free = "5GiB";
+    disk_paths = [ "/var/lib/docker" ];
+    retries = 1;
+    metrics = "/var/lib/prometheus/node-exporter/cc-ci.prom";
   };
 }

@@ -160,9 +160,11 @@ func TestConfigFitsUnits(t *testing.T) {
 	}
 	var writable []string
 	for _, v := range keys["ReadWritePaths"] {
-		writable = append(writable, strings.Fields(v)...)
+		for _, f := range strings.Fields(v) {
+			writable = append(writable, strings.TrimPrefix(f, "-")) // "-": ignored when missing
+		}
 	}
-	for _, p := range []string{cfg.Sweep.State, cfg.Sweep.Runs, cfg.Sweep.Lockdir, cfg.Env.Vars["HOME"], boardDir} {
+	for _, p := range []string{cfg.Sweep.State, cfg.Sweep.Runs, cfg.Sweep.Lockdir, cfg.Env.Vars["HOME"], boardDir, cfg.Sweep.Metrics} {
 		if !slices.ContainsFunc(writable, func(w string) bool { return p == w || strings.HasPrefix(p, w+"/") }) {
 			t.Errorf("%s is not under ReadWritePaths %q", p, writable)
 		}
