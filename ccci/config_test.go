@@ -30,6 +30,8 @@ const fullConfig = `# a full declaration
 path  = ["/opt/tools/bin", "/usr/bin"]
 tools = ["git", "git-lfs"]
 pass  = ["DRONE_*", "CI"]
+strict = true
+fingerprint = "content"
 [env.vars]
 HOME = "/var/lib/cc-ci/home"
 [env.require]
@@ -65,6 +67,9 @@ func TestParseConfigFull(t *testing.T) {
 			Vars:         map[string]string{"HOME": "/var/lib/cc-ci/home"},
 			Require:      map[string]string{"git-lfs": ">= 3.0"},
 			VersionFlags: map[string]string{"git": "version"},
+			Strict:       true,
+			Fingerprint:  "content",
+			RuntimeDir:   "/run/cc-ci/env",
 		},
 		Sweep: Sweep{
 			Recipes: "/home/ci/recipes",

@@ -46,6 +46,9 @@ func ParseConfig(file string, data []byte, getenv func(string) string) (*Config,
 			d.add(toml.Key{"sweep", name}, fmt.Errorf("sweep.%s: %w", name, err))
 		}
 	}
+	if len(d.problems) == 0 {
+		d.setRuntime(c)
+	}
 	if err := d.err(file); err != nil {
 		return nil, err
 	}
@@ -93,6 +96,10 @@ func envFields(c *Config) []field {
 		{"vars", "a table of strings", &e.Vars},
 		{"require", "a table of strings", &e.Require},
 		{"version_flags", "a table of strings", &e.VersionFlags},
+
+		// The runtime environment's modes (issue 13).
+		{"strict", "a boolean", &e.Strict},
+		{"fingerprint", `"paths" or "content"`, &e.Fingerprint},
 	}
 }
 

@@ -96,7 +96,7 @@ func BenchmarkProbe15(b *testing.B) {
 func BenchmarkResolveSystem(b *testing.B) {
 	spec := Spec{Path: []string{"/usr/local/bin", "/usr/bin", "/bin"}}
 	for _, tool := range benchTools {
-		if found, _, _ := search(spec.Path, tool); found != "" {
+		if _, err := (&Env{Spec: spec}).LookPath(tool); err == nil {
 			spec.Tools = append(spec.Tools, tool)
 		}
 	}
