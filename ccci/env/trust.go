@@ -75,30 +75,31 @@ func newWalker() *walker {
 }
 
 // check applies the rules to one path in a role; subject names what it is
-// checked for ("env.path directory /usr/bin", "tool git").
+// checked for ("env.path directory /usr/bin", "tool git"). It allocates
+// only to say what is wrong.
 func (w *walker) check(path string, fi fs.FileInfo, r role, subject string) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return nil // not a Unix file system: nothing to go by
 	}
-	what := roleName(r, strings.TrimSuffix(subject, " "+path))
-	if st.Uid != 0 && st.Uid != w.uid {
-		return &InsecureError{Path: path, Mode: fi.Mode(), Reason: fmt.Sprintf(
-			"%s owned by uid %d, neither root nor the invoking user (uid %d)", what, st.Uid, w.uid)}
-	}
 	mode := fi.Mode()
+	insecure := func(format string, args ...any) error {
+		what := roleName(r, strings.TrimSuffix(subject, " "+path))
+		return &InsecureError{Path: path, Mode: mode, Reason: what + fmt.Sprintf(format, args...)}
+	}
+	if st.Uid != 0 && st.Uid != w.uid {
+		return insecure(" owned by uid %d, neither root nor the invoking user (uid %d)", st.Uid, w.uid)
+	}
 	if r == roleLink || r == roleAbove && mode&fs.ModeSticky != 0 && st.Uid == 0 {
 		return nil
 	}
 	switch {
 	case mode&0o002 != 0 && mode.IsDir() && mode&fs.ModeSticky != 0:
-		return &InsecureError{Path: path, Mode: mode, Reason: what +
-			" writable by others (a sticky directory such as /tmp is accepted only above the directories holding tools)"}
+		return insecure(" writable by others (a sticky directory such as /tmp is accepted only above the directories holding tools)")
 	case mode&0o002 != 0:
-		return &InsecureError{Path: path, Mode: mode, Reason: what + " writable by others"}
+		return insecure(" writable by others")
 	case mode&0o020 != 0 && st.Gid != 0 && st.Gid != w.gid:
-		return &InsecureError{Path: path, Mode: mode, Reason: fmt.Sprintf(
-			"%s writable by group %d, neither root's nor the invoking user's (gid %d)", what, st.Gid, w.gid)}
+		return insecure(" writable by group %d, neither root's nor the invoking user's (gid %d)", st.Gid, w.gid)
 	}
 	return nil
 }
