@@ -83,6 +83,9 @@ func TestSettings(t *testing.T) {
 	if diff := cmp.Diff(debian.Env.Tools, cfg.Env.Tools); diff != "" {
 		t.Errorf("tools: systemd/ccci.toml and settings.nix differ (-debian +nix):\n%s", diff)
 	}
+	if !debian.Env.Strict || !cfg.Env.Strict {
+		t.Errorf("strict: systemd/ccci.toml %v, settings.nix %v; want both strict", debian.Env.Strict, cfg.Env.Strict)
+	}
 	// The sweep's settings must match too, but for the recipe clones'
 	// folder and the test command, which each host places where it keeps them.
 	dSweep, nSweep := debian.Sweep, cfg.Sweep
