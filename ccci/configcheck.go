@@ -47,8 +47,8 @@ func (d *decoder) checkEnv(spec env.Spec) {
 // cannot be on PATH is an error at env.strict's line.
 func (d *decoder) setRuntime(c *Config) {
 	c.Env.RuntimeDir = RuntimeDir(c.Sweep.Lockdir)
-	if err := env.Validate(c.Env); err != nil {
-		d.checkEnv(c.Env)
+	if c.Env.Strict {
+		d.checkEnv(c.Env) // the rest passed before: only strict's problems come back
 	}
 }
 
