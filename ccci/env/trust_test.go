@@ -18,9 +18,18 @@ func planted(marker string) string {
 	return "#!/bin/sh\necho planted > " + marker + "\n"
 }
 
-// wantRefused checks that spec does not resolve, naming path and reason.
-func wantRefused(t *testing.T, spec Spec, path, reason string) {
+// plant runs the shell commands first as nobody, then, as nobody still,
+// writes at path a tool that would leave marker.
+func plant(t *testing.T, first, path, marker string) {
 	t.Helper()
+	asNobody(t, first+"printf '"+planted(marker)+"' > "+path+"; chmod 755 "+path)
+}
+
+// wantRefused checks that spec does not resolve, naming path and reason,
+// and that the tool planted to leave marker did not run.
+func wantRefused(t *testing.T, spec Spec, path, reason, marker string) {
+	t.Helper()
+	defer noMark(t, marker)
 	e, err := Resolve(spec)
 	var ie *InsecureError
 	if !errors.As(err, &ie) || ie.Path != path || !strings.Contains(err.Error(), reason) {
@@ -39,10 +48,9 @@ func TestPlantedStickyDirectory(t *testing.T) {
 	mkdir(t, real, 0o755)
 	writeTool(t, real, "git", "git version 2.39.5")
 	marker := filepath.Join(root, "marker")
-	asNobody(t, "printf '"+planted(marker)+"' > "+sticky+"/git; chmod 755 "+sticky+"/git")
+	plant(t, "", sticky+"/git", marker)
 	wantRefused(t, Spec{Path: []string{sticky, real}, Tools: []string{"git"}}, sticky,
-		"env.path directory writable by others (a sticky directory such as /tmp is accepted only above")
-	noMark(t, marker)
+		"env.path directory writable by others (a sticky directory such as /tmp is accepted only above", marker)
 }
 
 func TestPlantedParentRenamed(t *testing.T) {
@@ -55,10 +63,9 @@ func TestPlantedParentRenamed(t *testing.T) {
 	writeTool(t, bin, "sh", "the real sh")
 	marker := filepath.Join(root, "marker")
 	// nobody cannot write bin, but can rename it aside and make another.
-	asNobody(t, "mv "+bin+" "+bin+".old; mkdir "+bin+"; printf '"+planted(marker)+"' > "+bin+"/sh; chmod 755 "+bin+"/sh")
+	plant(t, "mv "+bin+" "+bin+".old; mkdir "+bin+"; ", bin+"/sh", marker)
 	wantRefused(t, Spec{Path: []string{bin}, Tools: []string{"sh"}}, open,
-		"directory above env.path directory "+bin+" writable by others")
-	noMark(t, marker)
+		"directory above env.path directory "+bin+" writable by others", marker)
 }
 
 func TestPlantedLinkTarget(t *testing.T) {
@@ -70,10 +77,9 @@ func TestPlantedLinkTarget(t *testing.T) {
 	target := writeTool(t, open, "git-real", "git version 2.39.5") // root's, 0755
 	symlink(t, target, filepath.Join(bin, "git"))
 	marker := filepath.Join(root, "marker")
-	asNobody(t, "rm "+target+"; printf '"+planted(marker)+"' > "+target+"; chmod 755 "+target)
+	plant(t, "rm "+target+"; ", target, marker)
 	wantRefused(t, Spec{Path: []string{bin}, Tools: []string{"git"}}, open,
-		"directory holding tool git writable by others")
-	noMark(t, marker)
+		"directory holding tool git writable by others", marker)
 }
 
 func TestPlantedOtherUsersFile(t *testing.T) {
@@ -86,10 +92,9 @@ func TestPlantedOtherUsersFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := filepath.Join(root, "marker")
-	asNobody(t, "printf '"+planted(marker)+"' > "+tool) // its owner rewrites it at will
+	plant(t, "", tool, marker) // its owner rewrites it at will
 	wantRefused(t, Spec{Path: []string{bin}, Tools: []string{"jq"}}, tool,
-		"tool jq owned by uid 65534, neither root nor the invoking user (uid 0)")
-	noMark(t, marker)
+		"tool jq owned by uid 65534, neither root nor the invoking user (uid 0)", marker)
 }
 
 func TestPlantedSymlinkAbove(t *testing.T) {
@@ -106,9 +111,10 @@ func TestPlantedSymlinkAbove(t *testing.T) {
 	}
 	// nobody's link in the sticky directory, into nobody's own tools.
 	link := filepath.Join(sticky, "tools")
-	asNobody(t, "mkdir -p "+sticky+"/n/bin; printf 'echo planted' > "+sticky+"/n/bin/sh; chmod 755 "+sticky+"/n/bin/sh; ln -s n "+link)
+	marker := filepath.Join(root, "marker")
+	plant(t, "mkdir -p "+sticky+"/n/bin; ln -s n "+link+"; ", sticky+"/n/bin/sh", marker)
 	wantRefused(t, Spec{Path: []string{filepath.Join(link, "bin")}, Tools: []string{"sh"}}, link,
-		"symlink to env.path directory "+link+"/bin owned by uid 65534")
+		"symlink to env.path directory "+link+"/bin owned by uid 65534", marker)
 }
 
 // TestTrustedHost: root's own directories and tools, below /tmp, resolve;

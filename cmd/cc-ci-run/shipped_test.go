@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
-
 	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/internal/shipped"
 )
 
 // standIns are the tools Debian does not package; everything else a
@@ -47,7 +43,11 @@ func TestShippedConfigsCheck(t *testing.T) {
 		},
 		"README.md": func(t *testing.T) *ccci.Config { return load(t, "", readmeTOML(t, filepath.Join(root, "README.md"))) },
 		"examples/nixos/settings.nix": func(t *testing.T) *ccci.Config {
-			return load(t, "", settingsNix(t, filepath.Join(root, "examples/nixos")))
+			text, err := shipped.NixTOML(shipped.NixInstantiate(t), filepath.Join(root, "examples/nixos"), "import ./settings.nix { }")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return load(t, "", text)
 		},
 	}
 	for name, get := range configs {
@@ -123,66 +123,15 @@ func isExec(p string) bool {
 // readmeTOML is the README's first ```toml block.
 func readmeTOML(t *testing.T, path string) []byte {
 	t.Helper()
-	f, err := os.Open(path)
+	blocks, err := shipped.Blocks(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var b bytes.Buffer
-	in := false
-	for sc := bufio.NewScanner(f); sc.Scan(); {
-		switch line := sc.Text(); {
-		case line == "```toml":
-			in = true
-		case in && line == "```":
-			return b.Bytes()
-		case in:
-			b.WriteString(line + "\n")
+	for _, b := range blocks {
+		if b.Lang == "toml" {
+			return []byte(strings.Join(b.Lines, "\n") + "\n")
 		}
 	}
 	t.Fatalf("%s has no ```toml block", path)
 	return nil
-}
-
-// settingsNix evaluates settings.nix with nix-instantiate (Debian's
-// nix-bin) and writes it as TOML, as the NixOS module does.
-func settingsNix(t *testing.T, dir string) []byte {
-	t.Helper()
-	nix, err := exec.LookPath("nix-instantiate")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nix-instantiate not found and CI is set: apt-get install -y nix-bin")
-		}
-		t.Skip("nix-instantiate not found (apt-get install -y nix-bin)")
-	}
-	cmd := exec.Command(nix, "--eval", "--strict", "--json", "-E", "import ./settings.nix { }")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("nix-instantiate --eval settings.nix: %v", err)
-	}
-	var settings map[string]any
-	if err := json.Unmarshal(out, &settings); err != nil {
-		t.Fatal(err)
-	}
-	integers(settings)
-	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(settings); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// integers turns JSON's whole numbers back into the integers Nix had.
-func integers(m map[string]any) {
-	for k, v := range m {
-		switch v := v.(type) {
-		case float64:
-			if v == float64(int64(v)) {
-				m[k] = int64(v)
-			}
-		case map[string]any:
-			integers(v)
-		}
-	}
 }
