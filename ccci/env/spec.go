@@ -222,7 +222,8 @@ func (v *validator) modes(spec Spec) {
 	}
 }
 
-// toolSet is the set of tools, for lookups in time independent of their number.
+// toolSet is the set of the names (tools, directories), for lookups in
+// time independent of their number.
 func toolSet(tools []string) map[string]bool {
 	set := make(map[string]bool, len(tools))
 	for _, t := range tools {
