@@ -50,6 +50,7 @@ func ExitCode(err error) int {
 		missing  *env.MissingError
 		insecure *env.InsecureError
 		require  *env.RequireError
+		view     *env.ViewError
 		spec     *env.SpecError
 	)
 	switch {
@@ -59,7 +60,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.As(err, &spec):
 		return ExitUsage
-	case errors.As(err, &missing), errors.As(err, &insecure), errors.As(err, &require), errors.Is(err, ErrEnvironment),
+	case errors.As(err, &missing), errors.As(err, &insecure), errors.As(err, &require), errors.As(err, &view),
+		errors.Is(err, ErrEnvironment),
 		errors.Is(err, ErrNothingEnrolled):
 		return ExitEnv
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrDeferred):

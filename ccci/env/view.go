@@ -32,6 +32,19 @@ import (
 // (its e1-<hash> directory and bin) is rebuilt, never used. The lock
 // directory above is trusted as it is for the locks.
 
+// ViewError is a strict view that could not be made or used: the
+// runtime directory cannot be written, say. It is the host's problem, as a
+// missing tool is (exit 3). A view that someone else could have changed
+// is an *InsecureError instead, wrapped in it.
+type ViewError struct {
+	Dir string // the view's directory, or the runtime directory
+	Err error
+}
+
+func (e *ViewError) Error() string { return "making the strict view " + e.Dir + ": " + e.Err.Error() }
+
+func (e *ViewError) Unwrap() error { return e.Err }
+
 // lazyDir is the user's runtime directory, looked up once.
 type lazyDir struct {
 	done bool
@@ -111,7 +124,11 @@ func exists(p string) bool {
 func (e *Env) makeView() (string, error) {
 	udir, err := e.userDir()
 	if err != nil {
-		return "", fmt.Errorf("making the strict view: %w", err)
+		var ie *InsecureError
+		if errors.As(err, &ie) {
+			return "", err
+		}
+		return "", &ViewError{Dir: e.Spec.RuntimeDir, Err: err}
 	}
 	name := "e1-" + strings.TrimPrefix(e.fingerprintOf(FingerprintPaths), FingerprintPrefix)
 	final := filepath.Join(udir, name)
@@ -119,7 +136,7 @@ func (e *Env) makeView() (string, error) {
 		return filepath.Join(final, "bin"), nil
 	}
 	if err := e.buildView(udir, final); err != nil {
-		return "", fmt.Errorf("making the strict view %s: %w", final, err)
+		return "", &ViewError{Dir: final, Err: err}
 	}
 	return filepath.Join(final, "bin"), nil
 }
@@ -158,7 +175,10 @@ func (e *Env) buildView(udir, final string) error {
 			return err
 		}
 	}
-	if _, err := os.Lstat(final); err == nil {
+	if viewIntact(final) { // another process made it meanwhile
+		return nil
+	}
+	if _, err := os.Lstat(final); err == nil { // there, but not to be trusted
 		old := tmp + ".old"
 		if err := os.Rename(final, old); err != nil {
 			return fmt.Errorf("moving aside a view that cannot be trusted: %w", err)

@@ -172,4 +172,13 @@ func TestStrictNeedsRuntimeDir(t *testing.T) {
 	if _, err := Resolve(spec); !errors.As(err, &se) || se.Key != "strict" {
 		t.Errorf("Resolve(strict, runtime %s) = %v, want *SpecError for strict", spec.RuntimeDir, err)
 	}
+	file := filepath.Join(t.TempDir(), "lock")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec.RuntimeDir = filepath.Join(file, "env")
+	var ve *ViewError
+	if _, err := Resolve(spec); !errors.As(err, &ve) || !strings.HasPrefix(err.Error(), "making the strict view "+spec.RuntimeDir+": ") {
+		t.Errorf("Resolve(strict, runtime below a file) = %v, want *ViewError naming it", err)
+	}
 }
