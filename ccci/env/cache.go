@@ -26,8 +26,10 @@ import (
 //
 //	kind TAB dev TAB ino TAB size TAB mtime TAB ctime TAB path TAB arg TAB value
 //
-// kind "sha256" (arg empty, value the hex hash) or "version" (arg the
-// version flag, value the version found); times in nanoseconds since
+// kind "sha256" (arg empty, value the hex hash), "version" (arg the
+// version flag, value the version found) or "meets" (arg the version flag,
+// a newline and a constraint the version meets, value "yes"); times in
+// nanoseconds since
 // 1970; in path, arg and value every backslash is written "\\", every tab
 // "\t" and every newline "\n". A file that does not parse, is not a
 // regular file owned by the invoking user, or is writable by group or
@@ -166,7 +168,7 @@ func parseCache(data []byte) (map[cacheKey]*cacheEntry, bool) {
 	}
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
-		if len(f) != 9 || f[0] != "sha256" && f[0] != "version" {
+		if len(f) != 9 || f[0] != "sha256" && f[0] != "version" && f[0] != "meets" {
 			return nil, false
 		}
 		var n [5]int64

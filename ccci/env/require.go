@@ -33,7 +33,9 @@ func (e *RequireError) Error() string {
 // Spec.RuntimeDir, keyed by the tool's resolved path and version flag and
 // valid while the file's device, inode, size, mtime and ctime stay as
 // they were: with a warm cache CheckRequire starts no process and leaves
-// ctx alone. Without a RuntimeDir every call probes.
+// ctx alone. A requirement met is kept too (kind "meets": the constraint
+// after the flag), so that a warm check parses no version. Without a
+// RuntimeDir every call probes.
 func (e *Env) CheckRequire(ctx context.Context) error {
 	if len(e.Spec.Require) == 0 {
 		return nil
@@ -44,11 +46,19 @@ func (e *Env) CheckRequire(ctx context.Context) error {
 	var todo []int
 	for i, tool := range tools {
 		st := ToolStatus{Tool: tool, Path: e.Tools[tool], Constraint: e.Spec.Require[tool]}
-		if v, ok := c.get("version", st.Path, e.Spec.VersionFlag(tool), e.stamp(tool)); ok && st.Path != "" {
-			parsed, err := parseLoose(tool, v)
+		flag, stamp := e.Spec.VersionFlag(tool), e.stamp(tool)
+		if v, ok := c.get("version", st.Path, flag, stamp); ok && st.Path != "" {
 			st.Version = v
-			st.Err = check(tool, parsed, err, st.Constraint)
-			st.OK = st.Err == nil
+			if met, _ := c.get("meets", st.Path, flag+"\n"+st.Constraint, stamp); met == "yes" {
+				st.OK = true // as last time: no parsing (go-version's regexps cost a job's start-up)
+			} else {
+				parsed, err := parseLoose(tool, v)
+				st.Err = check(tool, parsed, err, st.Constraint)
+				st.OK = st.Err == nil
+				if st.OK {
+					c.put("meets", st.Path, flag+"\n"+st.Constraint, stamp, "yes")
+				}
+			}
 			results[i] = st
 			continue
 		}
@@ -57,6 +67,7 @@ func (e *Env) CheckRequire(ctx context.Context) error {
 	if len(todo) > 0 {
 		e.probeRequired(ctx, tools, todo, results, c)
 	}
+	c.save() // what was learnt, if anything
 	var failed []ToolStatus
 	for _, st := range results {
 		if !st.OK {
@@ -84,10 +95,12 @@ func (e *Env) probeRequired(ctx context.Context, tools []string, todo []int, res
 	}
 	_ = g.Wait()
 	for _, i := range todo {
-		st, stamp := results[i], e.stamp(tools[i])
+		st, stamp, flag := results[i], e.stamp(tools[i]), e.Spec.VersionFlag(tools[i])
 		if st.Version != "" && st.Path != "" && stamp.settled(start) {
-			c.put("version", st.Path, e.Spec.VersionFlag(tools[i]), stamp, st.Version)
+			c.put("version", st.Path, flag, stamp, st.Version)
+			if st.OK {
+				c.put("meets", st.Path, flag+"\n"+st.Constraint, stamp, "yes")
+			}
 		}
 	}
-	c.save()
 }

@@ -69,12 +69,15 @@ func makeUserDir(root string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(root, uidString())
-	if err := os.Mkdir(dir, 0o755); err == nil {
-		_ = os.Chmod(dir, 0o755)
-	} else if !errors.Is(err, fs.ErrExist) {
-		return "", err
-	}
 	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.Mkdir(dir, 0o755); err == nil {
+			_ = os.Chmod(dir, 0o755)
+		} else if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+		fi, err = os.Lstat(dir)
+	}
 	if err != nil {
 		return "", err
 	}
