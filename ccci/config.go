@@ -83,17 +83,22 @@ const (
 )
 
 // DefaultSpec is the [env] of the built-in default: the usual tool set, as
-// commands, in /usr/local/bin:/usr/bin:/bin.
+// commands, in /usr/local/bin:/usr/bin:/bin (openssl's version flag comes
+// from env.KnownVersionFlags). Its RuntimeDir is RuntimeDir(DefaultLockdir).
 func DefaultSpec() env.Spec {
 	return env.Spec{
 		Path: []string{"/usr/local/bin", "/usr/bin", "/bin"},
 		Tools: []string{"abra", "docker", "git", "git-lfs", "bash", "env", "flock",
 			"ps", "tar", "curl", "jq", "sed", "grep", "openssl", "python3"},
-		Pass:         []string{"DRONE_*", "CI", "TERM", "HOME", "USER", "LOGNAME"},
-		Vars:         map[string]string{"LANG": "C.UTF-8"},
-		VersionFlags: map[string]string{"openssl": "version"},
+		Pass:       []string{"DRONE_*", "CI", "TERM", "HOME", "USER", "LOGNAME"},
+		Vars:       map[string]string{"LANG": "C.UTF-8"},
+		RuntimeDir: RuntimeDir(DefaultLockdir),
 	}
 }
+
+// RuntimeDir is where [env] keeps its strict views and tool cache: the
+// directory env under the lock directory (env.Spec.RuntimeDir).
+func RuntimeDir(lockdir string) string { return filepath.Join(lockdir, "env") }
 
 // ConfigError is a config problem at file:line. It prints "file:line: what";
 // with no line (the file could not be read) "reading config file: what".
@@ -162,6 +167,7 @@ func defaultConfig(getenv func(string) string) (*Config, error) {
 	if name, err := c.Sweep.setDefaults(getenv); err != nil {
 		return nil, &ConfigError{Err: fmt.Errorf("sweep.%s: %w", name, err)}
 	}
+	c.Env.RuntimeDir = RuntimeDir(c.Sweep.Lockdir)
 	return c, nil
 }
 

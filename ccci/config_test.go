@@ -31,6 +31,8 @@ const fullConfig = `# a full declaration
 path  = ["/opt/tools/bin", "/usr/bin"]
 tools = ["git", "git-lfs"]
 pass  = ["DRONE_*", "CI"]
+strict = true
+fingerprint = "content"
 [env.vars]
 HOME = "/var/lib/cc-ci/home"
 [env.require]
@@ -66,6 +68,9 @@ func TestParseConfigFull(t *testing.T) {
 			Vars:         map[string]string{"HOME": "/var/lib/cc-ci/home"},
 			Require:      map[string]string{"git-lfs": ">= 3.0"},
 			VersionFlags: map[string]string{"git": "version"},
+			Strict:       true,
+			Fingerprint:  "content",
+			RuntimeDir:   "/run/cc-ci/env",
 		},
 		Sweep: Sweep{
 			Recipes: "/home/ci/recipes",
@@ -142,6 +147,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"require unknown tool", "[env]\npath = [\"/bin\"]\n[env.require]\ngit = \">= 2\"\n", `c.toml:4: env.require.git ">= 2": tool not in env.tools`},
 		{"require bad constraint", "[env]\npath = [\"/bin\"]\ntools = [\"git\"]\n[env.require]\ngit = \"newest\"\n", `c.toml:5: env.require.git "newest": malformed version constraint`},
 		{"tool with slash", "[env]\npath = [\"/bin\"]\ntools = [\"/bin/git\"]\n", `c.toml:3: env.tools[0] "/bin/git": tool name contains a slash (declare its directory in path instead)`},
+		{"fingerprint format", "[env]\npath = [\"/bin\"]\n\nfingerprint = \"bytes\"\n", `c.toml:4: env.fingerprint "bytes": not "paths" or "content"`},
+		{"strict type", "[env]\npath = [\"/bin\"]\nstrict = 1\n", `c.toml:3: env.strict: want a boolean, found an integer`},
+		{"strict lockdir", "[env]\npath = [\"/bin\"]\nstrict = true\n[sweep]\nlockdir = \"/run/a:b\"\n",
+			`c.toml:3: env.strict "/run/a:b/env": the view's directory would be on PATH, and sweep.lockdir holds NUL, newline or ':'`},
+		{"require sh", "[env]\npath = [\"/bin\"]\ntools = [\"sh\"]\n[env.require]\nsh = \">= 5\"\n",
+			`c.toml:5: env.require.sh ">= 5": the tool has no version flag that cc-ci knows: set version_flags.sh`},
 		{"syntax", "[env]\npath = [\"/bin\"\n", `c.toml:2: expected a comma (',') or array terminator (']'), but got end of file`},
 		{"two env problems", "[env]\npath = [\"bin\"]\n[env.vars]\nPATH = \"/x\"\n", "c.toml:2: env.path[0] \"bin\": directory is not absolute\nc.toml:4: env.vars.PATH \"/x\": PATH is built from env.path and cannot be declared"},
 		{"two problems", "[env]\npath = [\"/bin\"]\nx = 1\n[sweep]\njobs = 0\n", "c.toml:3: unknown key \"env.x\"\nc.toml:5: sweep.jobs: 0 is less than 1"},

@@ -18,7 +18,9 @@ func (d *decoder) validate(c *Config) {
 	if _, ok := d.raw["env"]; !ok {
 		c.Env = DefaultSpec()
 	} else {
-		d.checkEnv(c.Env)
+		spec := c.Env
+		spec.Strict = false // its rules need the lock directory: setRuntime checks them
+		d.checkEnv(spec)
 	}
 	d.checkSweep(&c.Sweep)
 	d.checkDrone(c)
@@ -37,6 +39,17 @@ func (d *decoder) checkEnv(spec env.Spec) {
 	}
 	for _, e := range errs {
 		d.add(specKey(e), e)
+	}
+}
+
+// setRuntime gives [env] its runtime directory, <lockdir>/env (the strict
+// views and the tool cache), once the lock directory is known, and checks
+// the env rules that depend on it: env.strict with a lock directory that
+// cannot be on PATH is an error at env.strict's line.
+func (d *decoder) setRuntime(c *Config) {
+	c.Env.RuntimeDir = RuntimeDir(c.Sweep.Lockdir)
+	if c.Env.Strict {
+		d.checkEnv(c.Env) // the rest passed before: only strict's problems come back
 	}
 }
 

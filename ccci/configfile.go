@@ -53,6 +53,9 @@ func ParseConfig(file string, data []byte, getenv func(string) string) (*Config,
 			d.add(toml.Key{"drone", "token_file"}, fmt.Errorf("drone.token_file: %w", err))
 		}
 	}
+	if len(d.problems) == 0 {
+		d.setRuntime(c)
+	}
 	if err := d.err(file); err != nil {
 		return nil, err
 	}
@@ -115,6 +118,10 @@ func envFields(c *Config) []field {
 		{"require", "a table of strings", &e.Require},
 		{"version_flags", "a table of strings", &e.VersionFlags},
 		{"secrets", "an array of strings", &e.Secrets},
+
+		// The runtime environment's modes (issue 13).
+		{"strict", "a boolean", &e.Strict},
+		{"fingerprint", `"paths" or "content"`, &e.Fingerprint},
 	}
 }
 

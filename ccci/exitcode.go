@@ -28,7 +28,8 @@ var (
 	ErrInterrupted     = errors.New("interrupted")
 
 	// ErrEnvironment is an environment that does not meet its declaration
-	// beyond missing tools (*env.MissingError): a failed version requirement.
+	// beyond missing tools (*env.MissingError) and unmet requirements
+	// (*env.RequireError): a host problem found before a run.
 	ErrEnvironment = errors.New("environment incomplete")
 
 	// ErrConfig matches every *ConfigError (errors.Is(err, ErrConfig)),
@@ -48,6 +49,8 @@ func ExitCode(err error) int {
 	var (
 		missing  *env.MissingError
 		insecure *env.InsecureError
+		require  *env.RequireError
+		view     *env.ViewError
 		spec     *env.SpecError
 	)
 	switch {
@@ -57,7 +60,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.As(err, &spec):
 		return ExitUsage
-	case errors.As(err, &missing), errors.As(err, &insecure), errors.Is(err, ErrEnvironment),
+	case errors.As(err, &missing), errors.As(err, &insecure), errors.As(err, &require), errors.As(err, &view),
+		errors.Is(err, ErrEnvironment),
 		errors.Is(err, ErrNothingEnrolled):
 		return ExitEnv
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrDeferred):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 
 	"coopcloud.tech/cc-ci/ccci/env"
@@ -36,6 +37,8 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("resolving: %w", &env.MissingError{Tools: []string{"abra"}}), 3},
 		{fmt.Errorf("sweep: %w", ErrNothingEnrolled), 3},
 		{&env.InsecureError{Path: "/tmp/x", Mode: 0o777}, 3},
+		{fmt.Errorf("resolving: %w", &env.ViewError{Dir: "/run/cc-ci/env", Err: os.ErrPermission}), 3},
+		{&env.RequireError{Failed: []env.ToolStatus{{Tool: "git-lfs", Err: errors.New("git-lfs: version 2.0 does not satisfy \">= 3.0\"")}}}, 3},
 		{fmt.Errorf("git-lfs 2.0 < 3.0: %w", ErrEnvironment), 3},
 		{&env.SpecError{Key: "path[0]", Value: "bin", Reason: "relative"}, 2},
 		{ErrLocked, 75},

@@ -28,13 +28,14 @@ var kindOrder = map[string]int{"tool": 0, "dir": 1, "var": 2, "pass": 3}
 // environment.
 func Diff(old, new Spec) []Drop {
 	var drops []Drop
+	tools, dirs := toolSet(new.Tools), toolSet(new.Path)
 	for _, tool := range old.Tools {
-		if !slices.Contains(new.Tools, tool) {
+		if !tools[tool] {
 			drops = append(drops, Drop{Kind: "tool", Name: tool})
 		}
 	}
 	for _, dir := range old.Path {
-		if !slices.Contains(new.Path, dir) {
+		if !dirs[dir] {
 			drops = append(drops, Drop{Kind: "dir", Name: dir})
 		}
 	}

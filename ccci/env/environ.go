@@ -9,7 +9,8 @@ import (
 // Environ builds a job's environment from nothing, as "NAME=value"
 // entries sorted by name:
 //
-//   - PATH: the declared directories joined with ':';
+//   - PATH: the declared directories joined with ':', or in strict mode
+//     the view (Env.View) alone;
 //   - every declared variable (Spec.Vars);
 //   - every variable of caller (in os.Environ form) whose name matches one
 //     of the Spec.Pass globs (path.Match syntax: DRONE_*, CI, TERM).
@@ -29,7 +30,7 @@ func (e *Env) Environ(caller []string) []string {
 	for name, value := range e.Spec.Vars {
 		vars[name] = value
 	}
-	vars["PATH"] = strings.Join(e.Spec.Path, ":")
+	vars["PATH"] = e.PathValue()
 	out := make([]string, 0, len(vars))
 	for name, value := range vars {
 		out = append(out, name+"="+value)
@@ -38,6 +39,15 @@ func (e *Env) Environ(caller []string) []string {
 		return strings.Compare(a[:strings.IndexByte(a, '=')], b[:strings.IndexByte(b, '=')])
 	})
 	return out
+}
+
+// PathValue is the PATH a job gets: the view in strict mode (Env.View),
+// else the declared directories joined with ':'.
+func (e *Env) PathValue() string {
+	if e.View != "" {
+		return e.View
+	}
+	return strings.Join(e.Spec.Path, ":")
 }
 
 // passes reports whether a caller's variable name matches a Pass glob.

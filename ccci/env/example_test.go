@@ -91,3 +91,40 @@ func ExampleEnv_Fingerprint() {
 	// Output:
 	// e1:R6kkyxU9cqhsC3rlAKEVrlIiwYtnyxyZ-4ZD2bPbEm4
 }
+
+// FingerprintLines are what a fingerprint hashes: two hosts whose
+// fingerprints differ diff these to see why (cc-ci-run -fingerprint
+// -lines). In strict mode the line "strict" is one of them.
+func ExampleEnv_FingerprintLines() {
+	e := &env.Env{
+		Spec:  env.Spec{Path: []string{"/usr/bin"}, Pass: []string{"CI"}, Strict: true},
+		Tools: map[string]string{"git": "/usr/bin/git"},
+	}
+	for _, line := range e.FingerprintLines() {
+		fmt.Println(line)
+	}
+	// Output:
+	// dir 0 /usr/bin
+	// pass CI
+	// strict
+	// tool git /usr/bin/git
+}
+
+// In strict mode a job finds the declared tools and nothing else, on
+// every host: its PATH is a directory of links made for the declaration.
+func ExampleResolve_strict() {
+	dir, _ := os.MkdirTemp("", "env-example")
+	defer os.RemoveAll(dir)
+	e, err := env.Resolve(env.Spec{Path: []string{"/usr/bin", "/bin"}, Tools: []string{"sh"},
+		Strict: true, RuntimeDir: filepath.Join(dir, "lock", "env")})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(filepath.Base(e.View))
+	_, err = e.LookPath("ls")
+	fmt.Println(err)
+	// Output:
+	// bin
+	// ls: not in env.tools (env.strict: a job finds only declared tools)
+}

@@ -2,8 +2,10 @@ package env
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // mkdirs makes directories under a fresh temporary root, mode 0755.
@@ -32,4 +34,80 @@ func writeTool(t *testing.T, dir, name, out string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// nobody is the uid and gid of the second user the trust tests plant
+// files as (setpriv --reuid=65534 --regid=65534 --clear-groups).
+const nobody = 65534
+
+// needRoot skips a test that makes files of another user.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("planting files as another user needs root")
+	}
+}
+
+// asNobody runs script with /bin/sh as nobody, as an attacker on the
+// host would, with setpriv (util-linux).
+func asNobody(t *testing.T, script string) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("setpriv not found and CI is set: apt-get install -y util-linux")
+		}
+		t.Skip("setpriv not found (util-linux)")
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-ec", script)
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("as nobody: %s: %v\n%s", script, err, out)
+	}
+}
+
+// publicDir is a fresh directory under the temporary directory that
+// every user can enter (t.TempDir's parent is 0700), owned by the caller.
+func publicDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cc-ci-env-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	chmod(t, dir, 0o755)
+	return dir
+}
+
+// settleNow makes the cache record files however young they are, and
+// restores the window when the test ends. Such a test must change a file
+// only after nextTick.
+func settleNow(t *testing.T) {
+	old := racyWindow
+	racyWindow = -time.Hour
+	t.Cleanup(func() { racyWindow = old })
+}
+
+// nextTick waits until the file system's clock has moved past the ctime
+// of path (it is coarse: writes within one tick get the same time), by
+// writing a file beside it until that file's ctime is later.
+func nextTick(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := stampOf(fi).ctime
+	probe := filepath.Join(filepath.Dir(path), ".tick")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if err := os.WriteFile(probe, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(probe); err == nil && stampOf(fi).ctime > was {
+			os.Remove(probe)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the file system's clock did not move in 10s")
 }

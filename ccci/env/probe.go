@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,6 +26,33 @@ const ProbeJobs = 8
 // Probe (for a tool that has no version flag); it then cannot carry a
 // Require constraint.
 const NoProbe = "-"
+
+// KnownVersionFlags is how common tools print their version when
+// Spec.VersionFlags names no flag for them; any other tool is asked
+// "--version". OpenSSL 3 (Debian 12) fails on --version, OpenSSH and tmux
+// take -V, Go a subcommand; dash (Debian's sh) has no version flag at
+// all, so it is not probed (and a Require on it needs an explicit flag).
+var KnownVersionFlags = map[string]string{
+	"openssl": "version",
+	"ssh":     "-V",
+	"go":      "version",
+	"java":    "-version",
+	"tmux":    "-V",
+	"sh":      NoProbe,
+	"dash":    NoProbe,
+}
+
+// VersionFlag is what Probe runs for tool: its Spec.VersionFlags entry,
+// else its KnownVersionFlags entry, else "--version".
+func (s Spec) VersionFlag(tool string) string {
+	if flag, ok := s.VersionFlags[tool]; ok {
+		return flag
+	}
+	if flag, ok := KnownVersionFlags[tool]; ok {
+		return flag
+	}
+	return "--version"
+}
 
 // probeOutputMax caps how much of a probe's output is kept.
 const probeOutputMax = 64 << 10
@@ -58,8 +86,8 @@ func (s ToolStatus) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
-// Probe runs each tool's version flag (Spec.VersionFlags, default
-// "--version"; a flag holding spaces is several arguments) in parallel, at
+// Probe runs each tool's version flag (Spec.VersionFlag; a flag holding
+// spaces is several arguments) in parallel, at
 // most ProbeJobs at a time, in the job environment e.Environ(os.Environ()),
 // each in its own process group, killed with the group after
 // e.ProbeTimeout. The version is found in the output by ParseVersion and
@@ -88,10 +116,7 @@ func (e *Env) probe(ctx context.Context, tool string, environ []string) ToolStat
 		st.Err = &MissingError{Tools: []string{tool}, Dirs: e.Spec.Path}
 		return st
 	}
-	flag, ok := e.Spec.VersionFlags[tool]
-	if !ok {
-		flag = "--version"
-	}
+	flag := e.Spec.VersionFlag(tool)
 	if flag == NoProbe {
 		st.OK = st.Constraint == ""
 		if !st.OK {
@@ -122,7 +147,10 @@ func (e *Env) runProbe(ctx context.Context, tool string, args, environ []string)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	path := e.Found[tool]
-	if path == "" {
+	switch {
+	case e.View != "":
+		path = filepath.Join(e.View, tool) // as the job finds it
+	case path == "":
 		path = e.Tools[tool]
 	}
 	var out limitedBuffer

@@ -9,28 +9,38 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
-// Env is a resolved Spec: every tool found. Resolve fills Tools and Found;
-// an Env built by hand works too (LookPath then searches Spec.Path, Probe
-// reports tools missing from Tools as errors).
+// Env is a resolved Spec: every tool found. Resolve fills Tools and Found
+// (and View in strict mode); an Env built by hand works too (LookPath then
+// searches Spec.Path, Probe reports tools missing from Tools as errors).
 type Env struct {
 	Spec  Spec
 	Tools map[string]string // tool -> resolved absolute path (its symlink chain followed); what Fingerprint hashes
-	Found map[string]string // tool -> path in the declared directory where it was found (dir/tool); what LookPath returns
+	Found map[string]string // tool -> path in the declared directory where it was found (dir/tool)
+
+	// View is the strict view's directory (Spec.Strict): one symlink per
+	// declared tool, the job's whole PATH. "" when not strict.
+	View string
 
 	// ProbeTimeout bounds each version probe; zero means DefaultProbeTimeout.
 	ProbeTimeout time.Duration
+
+	stamps map[string]fileStamp // tool -> its resolved file when found (Resolve)
+	hashes map[string]string    // tool -> hex SHA-256 of its resolved file (content fingerprint)
+	cache  *cache               // the runtime directory's cache, once read
+	user   lazyDir              // RuntimeDir/<uid>
 }
 
 // MissingError lists every tool not found, and the directories searched.
 // Its message is one line per tool, "git-lfs: not found in /a:/b", ready
-// to print as is.
+// to print as is. Undeclared says that the tools are not declared and the
+// environment is strict, so that only declared tools can be found.
 type MissingError struct {
-	Tools []string
-	Dirs  []string
+	Tools      []string
+	Dirs       []string
+	Undeclared bool
 }
 
 func (e *MissingError) Error() string {
@@ -40,25 +50,13 @@ func (e *MissingError) Error() string {
 	}
 	lines := make([]string, len(e.Tools))
 	for i, tool := range e.Tools {
-		lines[i] = tool + ": not found in " + dirs
+		if e.Undeclared {
+			lines[i] = tool + ": not in env.tools (env.strict: a job finds only declared tools)"
+		} else {
+			lines[i] = tool + ": not found in " + dirs
+		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-// InsecureError is a directory on the declared path, or a resolved tool,
-// that users other than its owner and group can write (a directory with
-// the sticky bit, like /tmp, is accepted), as sudo's secure_path refuses.
-type InsecureError struct {
-	Path string
-	Mode fs.FileMode
-}
-
-func (e *InsecureError) Error() string {
-	what := "file"
-	if e.Mode.IsDir() {
-		what = "directory"
-	}
-	return fmt.Sprintf("%s: %s writable by others (mode %v)", e.Path, what, e.Mode)
 }
 
 // Resolve validates spec (see Validate) and looks every tool up in
@@ -72,115 +70,89 @@ func (e *InsecureError) Error() string {
 // of them with "..".
 //
 // A declared directory that does not exist is skipped; a file declared as
-// a directory is an error. A directory that others can write and is not
-// sticky is refused with an *InsecureError, as is a resolved tool that
-// others can write.
+// a directory is an error. Every declared directory and every tool found
+// must be one that only root and the invoking user could have put there
+// (the rules are in trust.go: owners, write bits, the directories above,
+// the directories of each symlink chain); the first that is not is an
+// *InsecureError naming the path and why.
 //
-// Resolve only calls stat, lstat and readlink: no hashing, no processes.
+// With Spec.Fingerprint "content", Resolve hashes every tool file, or
+// takes its hash from the cache in Spec.RuntimeDir when the file's device,
+// inode, size, mtime and ctime are those recorded. With Spec.Strict it
+// makes the view (Env.View) once per fingerprint, and afterwards only
+// checks with lstat that it is there and that nobody else could write it.
+//
+// On the hot path (a warm cache, the view made) Resolve calls stat,
+// lstat, readlink and reads the cache file: no processes.
 func Resolve(spec Spec) (*Env, error) {
 	if err := Validate(spec); err != nil {
 		return nil, err
 	}
-	if err := checkDirs(spec.Path); err != nil {
-		return nil, err
+	w := newWalker()
+	dirs := make([]dirResult, len(spec.Path))
+	for i, dir := range spec.Path {
+		dirs[i] = w.declared(dir)
+		if err := dirs[i].err; err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, dirError(dir, err)
+		}
 	}
 	e := &Env{
-		Spec:  spec,
-		Tools: make(map[string]string, len(spec.Tools)),
-		Found: make(map[string]string, len(spec.Tools)),
+		Spec:   spec,
+		Tools:  make(map[string]string, len(spec.Tools)),
+		Found:  make(map[string]string, len(spec.Tools)),
+		stamps: make(map[string]fileStamp, len(spec.Tools)),
 	}
 	var missing []string
 	for _, tool := range spec.Tools {
-		found, resolved, err := search(spec.Path, tool)
+		f, err := w.search(spec.Path, dirs, tool)
 		if err != nil {
 			return nil, err
 		}
-		if found == "" {
+		if f.fi == nil {
 			missing = append(missing, tool)
 			continue
 		}
-		e.Found[tool], e.Tools[tool] = found, resolved
+		e.Found[tool], e.Tools[tool], e.stamps[tool] = f.path, f.resolved, stampOf(f.fi)
 	}
 	if missing != nil {
 		return nil, &MissingError{Tools: missing, Dirs: slices.Clone(spec.Path)}
 	}
+	if err := e.prepare(); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
-// checkDirs refuses declared directories that others can write.
-func checkDirs(dirs []string) error {
-	for _, dir := range dirs {
-		fi, err := os.Stat(dir)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("checking directory %s: %w", dir, err)
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("checking directory %s: not a directory (mode %v)", dir, fi.Mode())
-		}
-		if insecure(fi.Mode()) {
-			return &InsecureError{Path: dir, Mode: fi.Mode()}
+// prepare hashes the tools for a content fingerprint and makes the strict
+// view, as the Spec asks.
+func (e *Env) prepare() error {
+	if e.Spec.Fingerprint == FingerprintContent {
+		if err := e.hashTools(); err != nil {
+			return err
 		}
 	}
+	if e.Spec.Strict {
+		view, err := e.makeView()
+		if err != nil {
+			return err
+		}
+		e.View = view
+	}
+	e.saveCache()
 	return nil
 }
 
-// insecure reports whether others can write a file or a non-sticky directory.
-func insecure(mode fs.FileMode) bool {
-	return mode.Perm()&0o002 != 0 && (!mode.IsDir() || mode&fs.ModeSticky == 0)
-}
-
-// search finds tool in dirs: the path where it was found and the path it
-// resolves to, or "" when it is in none of them.
-func search(dirs []string, tool string) (found, resolved string, err error) {
-	for _, dir := range dirs {
-		p := filepath.Join(dir, tool)
-		resolved, fi, err := follow(p)
-		if err != nil || !executable(fi.Mode()) {
-			continue
-		}
-		if insecure(fi.Mode()) {
-			return "", "", &InsecureError{Path: p, Mode: fi.Mode()}
-		}
-		return p, resolved, nil
+// dirError says what is wrong with a declared directory.
+func dirError(dir string, err error) error {
+	var ie *InsecureError
+	if errors.As(err, &ie) || strings.HasPrefix(err.Error(), "checking directory ") {
+		return err
 	}
-	return "", "", nil
+	return fmt.Errorf("checking directory %s: %w", dir, err)
 }
 
 // maxLinks bounds a symlink chain, as the kernel's ELOOP does.
 const maxLinks = 40
-
-// follow follows p's own symlink chain (not those of the directories
-// above it) to the file it ends at, and returns that file's path and
-// information. An absolute link target, or a relative one without "..",
-// is joined lexically; a relative target that climbs with ".." is joined
-// to its physically resolved directory, as the kernel would. A Nix
-// profile entry costs lstat, readlink, lstat; a plain file one lstat.
-func follow(p string) (string, fs.FileInfo, error) {
-	for range maxLinks {
-		fi, err := os.Lstat(p)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return p, fi, err
-		}
-		target, err := os.Readlink(p)
-		if err != nil {
-			return "", nil, err
-		}
-		if !filepath.IsAbs(target) {
-			dir := filepath.Dir(p)
-			if climbs(target) {
-				if dir, err = filepath.EvalSymlinks(dir); err != nil {
-					return "", nil, err
-				}
-			}
-			target = filepath.Join(dir, target)
-		}
-		p = target
-	}
-	return "", nil, &fs.PathError{Op: "resolve", Path: p, Err: syscall.ELOOP}
-}
 
 // climbs reports whether a relative link target has a ".." element.
 func climbs(target string) bool {
@@ -198,11 +170,13 @@ func executable(mode fs.FileMode) bool {
 }
 
 // LookPath resolves a command the way a job started in e finds it. A name
-// without a slash is a declared tool (its path in the declared directory)
-// or else the first executable regular file of that name in Spec.Path;
-// the caller's PATH plays no part. A name with a slash is used as is and
-// must be an executable regular file. The error names the command and the
-// directories searched: a *MissingError for a name without a slash.
+// without a slash is a declared tool (its path in the declared directory,
+// or its link in the view when strict) or, unless strict, the first
+// executable regular file of that name in Spec.Path that passes the
+// checks Resolve makes; the caller's PATH plays no part. A name with a
+// slash is used as is and must be an executable regular file. The error
+// names the command and the directories searched: a *MissingError for a
+// name without a slash (Undeclared when strict).
 func (e *Env) LookPath(cmd string) (string, error) {
 	if cmd == "" {
 		return "", errors.New("looking up command: empty name")
@@ -217,12 +191,25 @@ func (e *Env) LookPath(cmd string) (string, error) {
 		}
 		return cmd, nil
 	}
+	if e.View != "" {
+		if _, ok := e.Found[cmd]; ok {
+			return filepath.Join(e.View, cmd), nil
+		}
+		return "", &MissingError{Tools: []string{cmd}, Dirs: []string{e.View}, Undeclared: true}
+	}
 	if p, ok := e.Found[cmd]; ok {
 		return p, nil
 	}
 	if toolNameProblem(cmd) == "" {
-		if found, _, err := search(e.Spec.Path, cmd); err != nil || found != "" {
-			return found, err
+		w := newWalker()
+		dirs := make([]dirResult, len(e.Spec.Path))
+		for i, dir := range e.Spec.Path {
+			if dirs[i] = w.declared(dir); dirs[i].err != nil && !errors.Is(dirs[i].err, fs.ErrNotExist) {
+				return "", dirError(dir, dirs[i].err)
+			}
+		}
+		if f, err := w.search(e.Spec.Path, dirs, cmd); err != nil || f.fi != nil {
+			return f.path, err
 		}
 	}
 	return "", &MissingError{Tools: []string{cmd}, Dirs: slices.Clone(e.Spec.Path)}

@@ -74,7 +74,7 @@ func TestResolveMissingAll(t *testing.T) {
 }
 
 func TestResolveRefusesInsecure(t *testing.T) {
-	dirs := mkdirs(t, "open", "sticky", "ok")
+	dirs := mkdirs(t, "open", "sticky", "ok", "parent/bin")
 	chmod(t, dirs[0], 0o777)
 	chmod(t, dirs[1], 0o777|os.ModeSticky)
 	writeTool(t, dirs[1], "git", "git version 2.39.5")
@@ -86,19 +86,66 @@ func TestResolveRefusesInsecure(t *testing.T) {
 	if !errors.As(err, &ie) || ie.Path != dirs[0] {
 		t.Fatalf("Resolve with %s mode 0777 = %v, want *InsecureError naming it", dirs[0], err)
 	}
-	if !strings.HasPrefix(err.Error(), dirs[0]+": directory writable by others") {
-		t.Errorf("error = %q, want it to start with the directory", err)
+	if !strings.HasPrefix(err.Error(), dirs[0]+": env.path directory writable by others") {
+		t.Errorf("error = %q, want it to start with the directory and why", err)
 	}
 	notDir := filepath.Join(dirs[1], "git")
 	if _, err := Resolve(Spec{Path: []string{notDir}}); err == nil || !strings.Contains(err.Error(), notDir+": not a directory") {
 		t.Errorf("Resolve with a file in path = %v, want an error naming %s", err, notDir)
 	}
-	if _, err := Resolve(Spec{Path: dirs[1:2], Tools: []string{"git"}}); err != nil {
-		t.Errorf("Resolve with a sticky world-writable directory = %v, want nil", err)
+	// A sticky directory such as /tmp lets anyone add a name: never a
+	// declared directory (issue 9: a tool planted there shadowed the real one).
+	_, err = Resolve(Spec{Path: dirs[1:2], Tools: []string{"git"}})
+	if !errors.As(err, &ie) || ie.Path != dirs[1] || !strings.Contains(err.Error(), "sticky") {
+		t.Errorf("Resolve with a sticky world-writable directory = %v, want *InsecureError naming it", err)
 	}
-	_, err = Resolve(Spec{Path: dirs[2:], Tools: []string{"jq"}})
-	if !errors.As(err, &ie) || ie.Path != loose {
+	_, err = Resolve(Spec{Path: dirs[2:3], Tools: []string{"jq"}})
+	if !errors.As(err, &ie) || ie.Path != loose || !strings.Contains(err.Error(), "tool jq writable by others") {
 		t.Errorf("Resolve with tool mode 0777 = %v, want *InsecureError naming %s", err, loose)
+	}
+	// The directory above a declared one: whoever can write it can
+	// replace the declared directory.
+	parent := filepath.Dir(dirs[3])
+	chmod(t, parent, 0o777)
+	_, err = Resolve(Spec{Path: dirs[3:], Tools: []string{}})
+	if !errors.As(err, &ie) || ie.Path != parent || !strings.Contains(err.Error(), "directory above env.path directory "+dirs[3]) {
+		t.Errorf("Resolve below a directory mode 0777 = %v, want *InsecureError naming %s", err, parent)
+	}
+	// Above the declared directories, a sticky directory is accepted if
+	// root owns it (as /tmp): only root could rename what is in it.
+	chmod(t, parent, 0o777|os.ModeSticky)
+	_, err = Resolve(Spec{Path: dirs[3:], Tools: []string{}})
+	if os.Geteuid() == 0 && err != nil {
+		t.Errorf("Resolve below root's sticky directory = %v, want nil", err)
+	} else if os.Geteuid() != 0 && !errors.As(err, &ie) {
+		t.Errorf("Resolve below a sticky directory of uid %d = %v, want *InsecureError", os.Geteuid(), err)
+	}
+}
+
+// TestResolveGroupWritable: a directory writable by its group is accepted
+// when the group is root's or the invoking user's, refused otherwise.
+func TestResolveGroupWritable(t *testing.T) {
+	dirs := mkdirs(t, "own", "other")
+	for _, d := range dirs {
+		chmod(t, d, 0o775)
+		writeTool(t, d, "git", "git version 2.39.5")
+	}
+	if err := os.Chown(dirs[0], -1, os.Getegid()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve(Spec{Path: dirs[:1], Tools: []string{"git"}}); err != nil {
+		t.Errorf("Resolve with a directory writable by the invoking user's group = %v, want nil", err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("changing a directory's group to another needs root")
+	}
+	if err := os.Chown(dirs[1], -1, nobody); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve(Spec{Path: dirs[1:], Tools: []string{"git"}})
+	var ie *InsecureError
+	if !errors.As(err, &ie) || ie.Path != dirs[1] || !strings.Contains(err.Error(), "writable by group 65534") {
+		t.Errorf("Resolve with a directory writable by group 65534 = %v, want *InsecureError naming it", err)
 	}
 }
 

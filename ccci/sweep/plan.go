@@ -13,18 +13,23 @@ import (
 
 // Plan says, per enrolled recipe, what a sweep with these options would
 // do and why: what "cc-ci-sweep plan" shows. It takes no lock and changes
-// nothing. The decisions are sorted by recipe name; a recipe whose tags
+// nothing (but for the environment's runtime directory: a strict view, the
+// tool cache). The decisions are sorted by recipe name; a recipe whose tags
 // cannot be read is a skip with reason unreadable (and a Warning event).
+// A declared tool that is missing or refused, or a requirement not met,
+// is a Warning event too: the plan stands, but a run would stop (exit 3).
 func Plan(ctx context.Context, cfg *ccci.Config, opts Options) ([]Decision, error) {
 	if cfg != nil { // a drone executor without its server, repository or token
 		if err := cfg.CheckDrone(); err != nil {
 			return nil, err
 		}
 	}
-	g, err := gather(ctx, cfg, opts, newEvents(opts.Events))
+	ev := newEvents(opts.Events)
+	g, err := gather(ctx, cfg, opts, ev)
 	if err != nil {
 		return nil, err
 	}
+	warnEnv(ctx, cfg, ev)
 	return g.decide(opts), nil
 }
 

@@ -1,11 +1,13 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -17,13 +19,14 @@ import (
 // preflight checks, before the first clone, what every run needs from
 // this host: the run command resolves in the declared environment and is
 // executable (unless Drone runs the tests: its .drone.yml names the
-// command); the state file's directory and the runs directory are
-// writable; the temporary directory is usable. A problem here is the
-// host's, not a recipe's: the error matches ccci.ErrEnvironment (exit 3),
-// or ccci.ErrConfig (exit 2) for a config that names no run command, and
-// no recipe gets a verdict for it. The runs directory is made when its
-// parent exists.
-func preflight(cfg *ccci.Config, e *env.Env) error {
+// command); the tools meet [env.require] (env.CheckRequire: probed once,
+// then cached while the files are unchanged); the state file's directory
+// and the runs directory are writable; the temporary directory is usable.
+// A problem here is the host's, not a recipe's: the error matches
+// ccci.ErrEnvironment (exit 3), or ccci.ErrConfig (exit 2) for a config
+// that names no run command, and no recipe gets a verdict for it. The runs
+// directory is made when its parent exists.
+func preflight(ctx context.Context, cfg *ccci.Config, e *env.Env) error {
 	s := &cfg.Sweep
 	if len(s.Run) == 0 && s.Executor != ccci.ExecutorDrone { // Drone runs its own command (.drone.yml)
 		return cfg.KeyError("sweep.run", errors.New("sweep.run is not set: name the recipe test command"))
@@ -35,6 +38,9 @@ func preflight(cfg *ccci.Config, e *env.Env) error {
 		if _, err := e.LookPath(s.Run[0]); err != nil {
 			return hostError("sweep.run", err)
 		}
+	}
+	if err := e.CheckRequire(ctx); err != nil {
+		return hostError("env.require", err)
 	}
 	if err := os.Mkdir(s.Runs, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return hostError("runs directory", err)
@@ -54,6 +60,23 @@ func preflight(cfg *ccci.Config, e *env.Env) error {
 		return hostError("sweep.disk_paths", err)
 	}
 	return nil
+}
+
+// warnEnv reports, as Warning events, what would stop a sweep's runs in
+// this environment: a tool missing or refused (env.Resolve), a requirement
+// not met (CheckRequire). Plan calls it, so that "cc-ci-sweep plan" says
+// so before a run would stop with exit 3.
+func warnEnv(ctx context.Context, cfg *ccci.Config, ev *events) {
+	e, err := env.Resolve(cfg.Env)
+	if err == nil {
+		err = e.CheckRequire(ctx)
+	}
+	if err == nil {
+		return
+	}
+	for line := range strings.SplitSeq(err.Error(), "\n") { // one tool a line
+		ev.warn(fmt.Errorf("environment: %s (a sweep would stop before its first run, exit 3)", line))
+	}
 }
 
 // writable says why the sweep cannot create files in dir, or nil.

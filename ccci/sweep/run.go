@@ -94,7 +94,7 @@ func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e 
 	if err != nil {
 		return nil, err
 	}
-	if err := preflight(cfg, e); err != nil {
+	if err := preflight(ctx, cfg, e); err != nil {
 		return g, err
 	}
 	ds := g.decide(opts)

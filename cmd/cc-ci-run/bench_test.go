@@ -15,7 +15,7 @@ import (
 var benchTools = []string{"abra", "docker", "git", "git-lfs", "bash", "env", "flock",
 	"ps", "tar", "curl", "jq", "sed", "grep", "openssl", "python3"}
 
-// BenchmarkTrue runs `true` four ways, round-robin within each iteration
+// BenchmarkTrue runs `true` five ways, round-robin within each iteration
 // (the order rotating), so that a loaded machine slows every variant
 // alike; each variant's time is a metric of its own:
 //
@@ -24,14 +24,19 @@ var benchTools = []string{"abra", "docker", "git", "git-lfs", "bash", "env", "fl
 // direct: /usr/bin/true; bash: the wrapper Nix generates today; goexec: a
 // Go program that only calls syscall.Exec (Go's start-up, the floor for any
 // Go wrapper); cc-ci-run: cc-ci-run -config FILE -- true, which reads the
-// config, resolves the 15 tools, takes the run-active lock and execs.
-// over-floor is cc-ci-run minus goexec, iteration by iteration: the budget
-// is 0.5 ms.
+// config, resolves the 15 tools, takes the run-active lock and execs;
+// strict: the same with [env] strict, fingerprint = "content" and a
+// requirement on git-lfs, its cache warm (what a CI step costs with the
+// shipped examples' settings). over-floor and strict-over-floor are
+// cc-ci-run and strict minus goexec, iteration by iteration: the budget is
+// 0.5 ms. With $CCCI_BENCH_BASE naming another cc-ci-run binary (say,
+// main's), it runs as a sixth variant, base, with cc-ci-run's config, and
+// base-over-floor is reported: a comparison within the same run.
 func BenchmarkTrue(b *testing.B) {
 	dir := b.TempDir()
 	tools := filepath.Join(dir, "tools")
 	for _, name := range []string{"abra", "git-lfs"} {
-		writeExec(b, filepath.Join(tools, name), "#!/bin/sh\necho "+name+" version 1.0.0\n")
+		writeExec(b, filepath.Join(tools, name), "#!/bin/sh\necho "+name+" version 3.1.0\n")
 	}
 	dirs := []string{tools, "/usr/local/bin", "/usr/bin", "/bin"}
 	for _, tool := range benchTools {
@@ -39,9 +44,15 @@ func BenchmarkTrue(b *testing.B) {
 			b.Skipf("%s not on this host", tool)
 		}
 	}
+	lockdir := filepath.Join(dir, "lock")
+	envTOML := "[env]\npath = " + tomlList(dirs) + "\ntools = " + tomlList(append(benchTools, "true")) +
+		"\npass = [\"DRONE_*\", \"CI\", \"TERM\"]\n"
+	sweepTOML := "[env.vars]\nLANG = \"C.UTF-8\"\n[sweep]\nlockdir = \"" + lockdir + "\"\n"
 	config := filepath.Join(dir, "ccci.toml")
-	writeFile(b, config, "[env]\npath = "+tomlList(dirs)+"\ntools = "+tomlList(benchTools)+
-		"\npass = [\"DRONE_*\", \"CI\", \"TERM\"]\n[env.vars]\nLANG = \"C.UTF-8\"\n[sweep]\nlockdir = \""+filepath.Join(dir, "lock")+"\"\n")
+	writeFile(b, config, envTOML+sweepTOML)
+	strictConfig := filepath.Join(dir, "strict.toml")
+	writeFile(b, strictConfig, envTOML+"strict = true\nfingerprint = \"content\"\n"+sweepTOML+
+		"[env.require]\ngit-lfs = \">= 3.0\"\n")
 	ccciRun := goBuild(b, dir, "cc-ci-run", ".")
 	goexec := goBuild(b, dir, "goexec", "./testdata/minexec")
 	truePath, err := exec.LookPath("true")
@@ -57,11 +68,19 @@ func BenchmarkTrue(b *testing.B) {
 		{"bash", []string{"bash", "-c", wrapper, "_", "true"}},
 		{"goexec", []string{goexec, truePath}},
 		{"cc-ci-run", []string{ccciRun, "-config", config, "--", "true"}},
+		{"strict", []string{ccciRun, "-config", strictConfig, "--", "true"}},
 	}
-	const floor, ccci = 2, 3 // goexec's and cc-ci-run's index
+	if base := os.Getenv("CCCI_BENCH_BASE"); base != "" {
+		variants = append(variants, struct {
+			name string
+			argv []string
+		}{"base", []string{base, "-config", config, "--", "true"}})
+	}
+	warmCache(b, tools, variants[4].argv)
+	const floor = 2 // goexec's index
 	took := make([]time.Duration, len(variants))
 	this := make([]time.Duration, len(variants))
-	var over time.Duration // cc-ci-run minus goexec
+	over := make([]time.Duration, len(variants)) // minus goexec
 	for n := 0; b.Loop(); n++ {
 		for j := range variants {
 			i := (j + n) % len(variants)
@@ -73,14 +92,46 @@ func BenchmarkTrue(b *testing.B) {
 			this[i] = time.Since(start)
 			took[i] += this[i]
 		}
-		over += this[ccci] - this[floor]
+		for i := range variants {
+			over[i] += this[i] - this[floor]
+		}
 	}
 	perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
 	for i, v := range variants {
 		b.ReportMetric(perOp(took[i]), v.name+"-ns/op")
 	}
-	b.ReportMetric(perOp(over), "over-floor-ns/op")
-	b.ReportMetric(0, "ns/op") // all four together mean nothing
+	b.ReportMetric(perOp(over[3]), "over-floor-ns/op")
+	b.ReportMetric(perOp(over[4]), "strict-over-floor-ns/op")
+	if len(variants) > 5 {
+		b.ReportMetric(perOp(over[5]), "base-over-floor-ns/op")
+	}
+	b.ReportMetric(0, "ns/op") // all of them together mean nothing
+}
+
+// warmCache waits until the stand-in tools are older than the env cache's
+// racy window (a second; polling, at most 10 s), then runs argv once, so
+// that the strict variant's hashes and git-lfs's version are cached.
+func warmCache(b *testing.B, tools string, argv []string) {
+	b.Helper()
+	entries, err := os.ReadDir(tools)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ent := range entries {
+		fi, err := ent.Info()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for end := time.Now().Add(10 * time.Second); time.Since(fi.ModTime()) < 1100*time.Millisecond; {
+			if time.Now().After(end) {
+				b.Fatalf("%s: its time is in the future", ent.Name())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+		b.Fatalf("warming the cache: %v\n%s", err, out)
+	}
 }
 
 func goBuild(b *testing.B, dir, name, pkg string) string {

@@ -20,6 +20,7 @@ import (
 type checkReport struct {
 	Config      string    `json:"config"`      // the file, or "built-in default"
 	Fingerprint string    `json:"fingerprint"` // "" when a tool is missing
+	Path        string    `json:"path"`        // the job's PATH (the view when strict); "" when a tool is missing
 	OK          bool      `json:"ok"`          // every tool found, ran, and meets its requirement
 	Tools       []toolRow `json:"tools"`
 }
@@ -73,13 +74,15 @@ func probe(ctx context.Context, cfg *ccci.Config) (*checkReport, error) {
 		return nil, err
 	}
 	if missing == nil {
-		r.Fingerprint = e.Fingerprint()
+		r.Fingerprint, r.Path = e.Fingerprint(), e.PathValue()
 	}
-	probed := e.Probe(ctx)
+	probed := map[string]env.ToolStatus{}
+	for _, st := range e.Probe(ctx) {
+		probed[st.Tool] = st
+	}
 	for _, tool := range spec.Tools {
 		row := toolRow{Tool: tool, Constraint: spec.Require[tool]}
-		if i := slices.IndexFunc(probed, func(s env.ToolStatus) bool { return s.Tool == tool }); i >= 0 {
-			st := probed[i]
+		if st, ok := probed[tool]; ok {
 			row.Path, row.Version, row.OK = st.Path, st.Version, st.OK
 			if st.Err != nil {
 				row.Error = st.Err.Error()
@@ -95,7 +98,11 @@ func probe(ctx context.Context, cfg *ccci.Config) (*checkReport, error) {
 
 // without is spec minus the given tools (and their requirements).
 func without(spec env.Spec, drop []string) env.Spec {
-	keep := func(tool string) bool { return !slices.Contains(drop, tool) }
+	dropped := make(map[string]bool, len(drop))
+	for _, tool := range drop {
+		dropped[tool] = true
+	}
+	keep := func(tool string) bool { return !dropped[tool] }
 	spec.Tools = slices.DeleteFunc(slices.Clone(spec.Tools), func(t string) bool { return !keep(t) })
 	spec.Require = maps.Clone(spec.Require)
 	maps.DeleteFunc(spec.Require, func(t, _ string) bool { return !keep(t) })
@@ -117,11 +124,11 @@ func (r *checkReport) failed() []string {
 
 // print writes the report as a table.
 func (r *checkReport) print(w io.Writer) error {
-	fp := r.Fingerprint
+	fp, path := r.Fingerprint, r.Path
 	if fp == "" {
-		fp = "- (a tool is missing)"
+		fp, path = "- (a tool is missing)", "-"
 	}
-	fmt.Fprintf(w, "config:      %s\nfingerprint: %s\n", r.Config, fp)
+	fmt.Fprintf(w, "config:      %s\nfingerprint: %s\npath:        %s\n", r.Config, fp, path)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOOL\tPATH\tVERSION\tOK")
 	for _, t := range r.Tools {
@@ -145,14 +152,48 @@ func dash(s string) string {
 	return s
 }
 
-// export prints the declared PATH and variables as shell export lines.
-func export(cfg *ccci.Config, stdout io.Writer) error {
+// export prints shell lines for a person's login shell on the host: the
+// job's PATH (the declared directories, or the strict view) put before the
+// shell's own, and the declared variables, but for those that belong to
+// the person or the shell (personalVars): HOME above all, which would
+// move the person's files. A job's environment stays built from nothing;
+// this is for people.
+func export(e *env.Env, stdout io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "export PATH=%s\n", shellQuote(strings.Join(cfg.Env.Path, ":")))
-	for _, name := range slices.Sorted(maps.Keys(cfg.Env.Vars)) {
-		fmt.Fprintf(&b, "export %s=%s\n", name, shellQuote(cfg.Env.Vars[name]))
+	fmt.Fprintf(&b, "export PATH=%s\"${PATH:+:$PATH}\"\n", shellQuote(e.PathValue()))
+	for _, name := range slices.Sorted(maps.Keys(e.Spec.Vars)) {
+		if personal(name) {
+			fmt.Fprintf(&b, "# %s is left as it is: it is the person's or the shell's own (jobs get the declared one)\n", name)
+			continue
+		}
+		fmt.Fprintf(&b, "export %s=%s\n", name, shellQuote(e.Spec.Vars[name]))
 	}
 	_, err := io.WriteString(stdout, b.String())
+	return err
+}
+
+// personalVars are the variables -export never sets in a person's shell:
+// who they are, where their files and terminal are, how their shell
+// behaves. Any XDG_* and LD_* too.
+var personalVars = map[string]bool{
+	"HOME": true, "USER": true, "LOGNAME": true, "SHELL": true, "PWD": true, "OLDPWD": true,
+	"SHLVL": true, "TERM": true, "DISPLAY": true, "MAIL": true, "TMPDIR": true, "SSH_AUTH_SOCK": true,
+	"IFS": true, "PS1": true, "PS2": true, "PS3": true, "PS4": true, "PROMPT_COMMAND": true,
+	"ENV": true, "BASH_ENV": true, "CDPATH": true, "HISTFILE": true,
+}
+
+func personal(name string) bool {
+	return personalVars[name] || strings.HasPrefix(name, "XDG_") || strings.HasPrefix(name, "LD_")
+}
+
+// fingerprint prints the environment's fingerprint, or with lines the
+// lines it hashes, one per line.
+func fingerprint(e *env.Env, lines bool, stdout io.Writer) error {
+	out := e.Fingerprint()
+	if lines {
+		out = strings.Join(e.FingerprintLines(), "\n")
+	}
+	_, err := fmt.Fprintln(stdout, out)
 	return err
 }
 

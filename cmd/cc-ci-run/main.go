@@ -6,7 +6,7 @@
 //	cc-ci-run [-config FILE] [-wait DUR] [--] COMMAND [ARG...]
 //	cc-ci-run [-config FILE] -check [-json]
 //	cc-ci-run [-config FILE] -export
-//	cc-ci-run [-config FILE] -fingerprint
+//	cc-ci-run [-config FILE] -fingerprint [-lines]
 //	cc-ci-run [-config FILE] -diff OLD.toml
 //
 // The config is -config FILE, else $CCCI_CONFIG, else /etc/cc-ci/ccci.toml,
@@ -14,15 +14,23 @@
 // declared directories only; cc-ci-run then replaces itself with COMMAND
 // (same PID: its exit status and signals are the job's), with the
 // environment built from nothing (PATH, [env] vars, and the caller's
-// variables named in pass) and PR_SET_PDEATHSIG set to SIGTERM. The job
-// holds the run-active lock shared; while a sweep recipe run holds it,
-// cc-ci-run waits up to -wait (default 5m), then runs anyway with a warning.
+// variables named in pass) and PR_SET_PDEATHSIG set to SIGTERM. With
+// [env] strict, PATH is the view: one directory holding a link per
+// declared tool, so an undeclared program is "not found" on every host
+// alike. Before exec, the tools named in [env.require] must meet their
+// constraints (their versions are cached while the files are unchanged).
+// The job holds the run-active lock shared; while a sweep recipe run holds
+// it, cc-ci-run waits up to -wait (default 5m), then runs anyway with a
+// warning.
 //
 // -check resolves every tool, runs its version flag and prints a table
-// (config source, fingerprint, tool, path, version, ok); -json prints it
-// as JSON. -export prints shell export lines for a host login shell.
-// -fingerprint prints the environment's fingerprint. -diff lists what the
-// current declaration drops from OLD.toml.
+// (config source, fingerprint, the job's PATH, tool, path, version, ok);
+// -json prints it as JSON. -export prints lines for a person's login
+// shell: the job's PATH before the shell's own, and the declared variables
+// but HOME and the others that are the person's own. -fingerprint prints
+// the environment's fingerprint, -lines the lines it hashes (diff two
+// hosts' output to see what differs). -diff lists what the current
+// declaration drops from OLD.toml.
 //
 // Exit status: COMMAND's own; otherwise 0 ok, 1 -diff found drops (or an
 // unforeseen error), 2 usage or config error, 3 environment incomplete

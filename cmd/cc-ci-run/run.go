@@ -19,10 +19,12 @@ const usage = `Usage:
   cc-ci-run [-config FILE] [-wait DUR] [--] COMMAND [ARG...]
   cc-ci-run [-config FILE] -check [-json]
   cc-ci-run [-config FILE] -export
-  cc-ci-run [-config FILE] -fingerprint
+  cc-ci-run [-config FILE] -fingerprint [-lines]
   cc-ci-run [-config FILE] -diff OLD.toml
 
-Runs COMMAND in the declared environment (exec: same PID, its exit status).
+Runs COMMAND in the declared environment (exec: same PID, its exit status),
+after checking [env.require]. With [env] strict, its PATH holds the declared
+tools alone: a "command not found" names a tool to add to env.tools.
 Config: -config FILE, else $CCCI_CONFIG, else /etc/cc-ci/ccci.toml, else built-in.
 
 Exit status (other than COMMAND's own):
@@ -43,6 +45,7 @@ type options struct {
 	check, json bool
 	export      bool
 	fingerprint bool
+	lines       bool
 	diff        string
 	argv        []string
 }
@@ -63,6 +66,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.json, "json", false, "with -check: print JSON only")
 	fs.BoolVar(&o.export, "export", false, "print shell export lines for a host login shell")
 	fs.BoolVar(&o.fingerprint, "fingerprint", false, "print the environment's fingerprint")
+	fs.BoolVar(&o.lines, "lines", false, "with -fingerprint: print the lines it hashes instead, to compare two hosts with diff")
 	fs.StringVar(&o.diff, "diff", "", "list what the current declaration drops from `OLD.toml`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -82,12 +86,14 @@ func (o *options) validate() error {
 		}
 	}
 	switch {
+	case o.json && !o.check: // before "no COMMAND": -json alone is this mistake
+		return fmt.Errorf("%w: -json goes with -check (cc-ci-run -check -json)", ccci.ErrUsage)
+	case o.lines && !o.fingerprint:
+		return fmt.Errorf("%w: -lines goes with -fingerprint (cc-ci-run -fingerprint -lines)", ccci.ErrUsage)
 	case modes == 0:
 		return fmt.Errorf("%w: no COMMAND (see -h)", ccci.ErrUsage)
 	case modes > 1:
 		return fmt.Errorf("%w: -check, -export, -fingerprint, -diff and COMMAND go alone", ccci.ErrUsage)
-	case o.json && !o.check:
-		return fmt.Errorf("%w: -json goes with -check", ccci.ErrUsage)
 	case o.wait < 0:
 		return fmt.Errorf("%w: -wait %v is negative", ccci.ErrUsage, o.wait)
 	}
@@ -124,8 +130,6 @@ func (o *options) do(ctx context.Context, stdout, stderr io.Writer) error {
 	switch {
 	case o.check:
 		return check(ctx, cfg, o.json, stdout)
-	case o.export:
-		return export(cfg, stdout)
 	case o.diff != "":
 		return diff(cfg, o.diff, stdout)
 	}
@@ -133,8 +137,15 @@ func (o *options) do(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.fingerprint {
-		_, err := fmt.Fprintln(stdout, e.Fingerprint())
+	switch {
+	case o.export:
+		return export(e, stdout)
+	case o.fingerprint:
+		return fingerprint(e, o.lines, stdout)
+	}
+	// A job whose tools miss a requirement does not start (cached: no
+	// process runs while the tools are unchanged).
+	if err := e.CheckRequire(ctx); err != nil {
 		return err
 	}
 	// A job the sweep handed to another host (a Drone build) carries the

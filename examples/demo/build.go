@@ -60,7 +60,7 @@ func build(ctx context.Context, dir string) (*demo, error) {
 	if err := os.WriteFile(runner, []byte(runnerScript), 0o755); err != nil {
 		return nil, err
 	}
-	paths, err := toolDirs("sh", "git")
+	paths, err := toolDirs("sh", "git", "sleep")
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +71,12 @@ func build(ctx context.Context, dir string) (*demo, error) {
 }
 
 const configTemplate = `[env]
-path  = [%s]
-tools = ["sh", "git"]
-pass  = ["TERM"]
+path   = [%s]
+tools  = ["sh", "git", "sleep"]   # all the runner calls: strict hides the rest
+pass   = ["TERM"]
+strict = true
 [env.vars]
 LANG = "C.UTF-8"
-[env.version_flags]
-sh = "-"   # dash prints no version
 
 [sweep]
 recipes = %q

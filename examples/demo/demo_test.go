@@ -20,6 +20,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("no second sweep in:\n%s", out.String())
 	}
 	for _, re := range []string{
+		`(?m)^strict = true$`, // the demo runs strict: its runner finds only sh, git and sleep
 		`gitea 3\.5\.3\+1\.24\.2 -> 3\.6\.0\+1\.24\.2 \.\.\. pass, promoted`,
 		`nextcloud 5\.0\.3\+27\.0\.1-fpm -> 6\.0\.1\+28\.0\.2-fpm \.\.\. pass, promoted`,
 		`uptime-kuma - -> 0\.1\.0\+1\.23\.13 \.\.\. pass, promoted`,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -13,39 +12,15 @@ import (
 	"testing"
 
 	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/internal/shipped"
 )
 
-// block is one fenced code block of README.md.
-type block struct {
-	lang  string
-	line  int // line of the opening fence
-	lines []string
-}
-
-func readmeBlocks(t *testing.T, path string) []block {
+// readmeBlocks is README.md's fenced code blocks.
+func readmeBlocks(t *testing.T, path string) []shipped.Block {
 	t.Helper()
-	f, err := os.Open(path)
+	blocks, err := shipped.Blocks(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var blocks []block
-	var cur *block
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		text := sc.Text()
-		switch {
-		case cur == nil && strings.HasPrefix(text, "```"):
-			cur = &block{lang: strings.TrimPrefix(text, "```"), line: n}
-		case cur != nil && text == "```":
-			blocks = append(blocks, *cur)
-			cur = nil
-		case cur != nil:
-			cur.lines = append(cur.lines, text)
-		}
-	}
-	if cur != nil {
-		t.Fatalf("README.md:%d: code block never closed", cur.line)
 	}
 	return blocks
 }
@@ -73,21 +48,21 @@ func TestREADME(t *testing.T) {
 	sb := newSandbox(t, root)
 	ran := 0
 	for _, b := range blocks {
-		switch b.lang {
+		switch b.Lang {
 		case "sh":
-			for i, line := range b.lines {
+			for i, line := range b.Lines {
 				if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 					continue
 				}
-				sb.check(t, b.line+1+i, line)
+				sb.check(t, b.Line+1+i, line)
 				ran++
 			}
 		case "shell":
 			checkHostBlock(t, root, b)
 		case "toml":
-			data := []byte(strings.Join(b.lines, "\n"))
+			data := []byte(strings.Join(b.Lines, "\n"))
 			if _, err := ccci.ParseConfig("README.md", data, func(string) string { return "" }); err != nil {
-				t.Errorf("README.md:%d: config example: %v", b.line, err)
+				t.Errorf("README.md:%d: config example: %v", b.Line, err)
 			}
 		}
 	}
@@ -171,20 +146,20 @@ var exitsRE = regexp.MustCompile(`#.*\bexits (\d+)\b`)
 // hostCommands are what a ```shell block may run: host administration.
 var hostCommands = []string{"useradd", "install", "systemd-tmpfiles", "systemctl", "apt-get"}
 
-func checkHostBlock(t *testing.T, root string, b block) {
+func checkHostBlock(t *testing.T, root string, b shipped.Block) {
 	t.Helper()
-	for i, line := range b.lines {
+	for i, line := range b.Lines {
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			continue
 		}
 		if !slices.Contains(hostCommands, fields[0]) {
-			t.Errorf("README.md:%d: %q in a ```shell block: use ```sh for commands the test can run", b.line+1+i, fields[0])
+			t.Errorf("README.md:%d: %q in a ```shell block: use ```sh for commands the test can run", b.Line+1+i, fields[0])
 		}
 		for _, f := range fields {
 			if strings.HasPrefix(f, "examples/") {
 				if _, err := os.Stat(filepath.Join(root, f)); err != nil {
-					t.Errorf("README.md:%d: %v", b.line+1+i, err)
+					t.Errorf("README.md:%d: %v", b.Line+1+i, err)
 				}
 			}
 		}

@@ -5,7 +5,6 @@
 package nixos
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,27 +12,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
 
 	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/internal/shipped"
 )
 
-// nixInstantiate finds nix-instantiate or skips (fails under CI).
-func nixInstantiate(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("nix-instantiate")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nix-instantiate not found and CI is set: apt-get install -y nix-bin")
-		}
-		t.Skip("nix-instantiate not found (apt-get install -y nix-bin)")
-	}
-	return path
-}
-
 func TestParse(t *testing.T) {
-	nix := nixInstantiate(t)
+	nix := shipped.NixInstantiate(t)
 	for _, f := range []string{"module.nix", "settings.nix"} {
 		if out, err := exec.Command(nix, "--parse", f).CombinedOutput(); err != nil {
 			t.Errorf("nix-instantiate --parse %s: %v\n%s", f, err, out)
@@ -44,26 +30,16 @@ func TestParse(t *testing.T) {
 // TestSettings evaluates settings.nix as the module does, writes it as
 // TOML and loads it: every key must be one the config knows.
 func TestSettings(t *testing.T) {
-	nix := nixInstantiate(t)
+	nix := shipped.NixInstantiate(t)
 	expr := `import ./settings.nix { toolsBin = "/nix/store/00000000000000000000000000000000-cc-ci-tools/bin"; }`
-	out, err := exec.Command(nix, "--eval", "--strict", "--json", "-E", expr).Output()
+	text, err := shipped.NixTOML(nix, ".", expr)
 	if err != nil {
-		t.Fatalf("nix-instantiate --eval settings.nix: %v", err)
-	}
-	var settings map[string]any
-	if err := json.Unmarshal(out, &settings); err != nil {
 		t.Fatal(err)
 	}
-	integers(settings)
 	path := filepath.Join(t.TempDir(), "ccci.toml")
-	f, err := os.Create(path)
-	if err != nil {
+	if err := os.WriteFile(path, text, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := toml.NewEncoder(f).Encode(settings); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	cfg, err := ccci.LoadConfig(path, func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("LoadConfig(settings.nix as TOML) = %v", err)
@@ -82,6 +58,9 @@ func TestSettings(t *testing.T) {
 	}
 	if diff := cmp.Diff(debian.Env.Tools, cfg.Env.Tools); diff != "" {
 		t.Errorf("tools: systemd/ccci.toml and settings.nix differ (-debian +nix):\n%s", diff)
+	}
+	if !debian.Env.Strict || !cfg.Env.Strict {
+		t.Errorf("strict: systemd/ccci.toml %v, settings.nix %v; want both strict", debian.Env.Strict, cfg.Env.Strict)
 	}
 	// The sweep's settings must match too, but for the recipe clones'
 	// folder and the test command, which each host places where it keeps them.
@@ -111,21 +90,6 @@ func TestModuleBuildsBothBinaries(t *testing.T) {
 	for _, want := range []string{`bin/cc-ci-run -export)"`, "pkgs.formats.toml", "buildGoModule", "Persistent = true"} {
 		if !regexp.MustCompile(regexp.QuoteMeta(want)).Match(b) {
 			t.Errorf("module.nix lacks %q", want)
-		}
-	}
-}
-
-// integers turns JSON's whole float64 numbers back into the integers Nix
-// had, as pkgs.formats.toml writes them.
-func integers(m map[string]any) {
-	for k, v := range m {
-		switch v := v.(type) {
-		case float64:
-			if v == float64(int64(v)) {
-				m[k] = int64(v)
-			}
-		case map[string]any:
-			integers(v)
 		}
 	}
 }

@@ -18,6 +18,7 @@ in
     path = [ toolsBin ] ++ (if toolsBin == system then [ ] else [ system ]);
     tools = [ "abra" "docker" "git" "git-lfs" "bash" "python3" "curl" "jq" "openssl" "tar" "ps" ];
     pass = [ "DRONE_*" "CI" "TERM" "CCCI_*" ];
+    strict = true; # jobs see only the tools above
     vars = {
       HOME = "${stateDir}/home";
       PLAYWRIGHT_BROWSERS_PATH = "${stateDir}/playwright";
