@@ -22,8 +22,8 @@
 //	  2  usage or config error: ErrUsage, *ConfigError and anything else
 //	     matching ErrConfig (sweep's *StateError), *env.SpecError
 //	  3  environment incomplete or unsafe (*env.MissingError,
-//	     *env.InsecureError, *env.RequireError, *env.ViewError,
-//	     ErrEnvironment), or ErrNothingEnrolled
+//	     *env.CommandError, *env.InsecureError, *env.RequireError,
+//	     *env.ViewError, ErrEnvironment), or ErrNothingEnrolled
 //	 75  busy or deferred, try again later: ErrLocked, ErrDeferred
 //	  1  a recipe test failed (ErrFailed), and any other error
 //	  0  no error

@@ -48,6 +48,7 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 func ExitCode(err error) int {
 	var (
 		missing  *env.MissingError
+		command  *env.CommandError
 		insecure *env.InsecureError
 		require  *env.RequireError
 		view     *env.ViewError
@@ -60,7 +61,7 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.Is(err, ErrUsage), errors.Is(err, ErrConfig), errors.As(err, &spec):
 		return ExitUsage
-	case errors.As(err, &missing), errors.As(err, &insecure), errors.As(err, &require), errors.As(err, &view),
+	case errors.As(err, &missing), errors.As(err, &command), errors.As(err, &insecure), errors.As(err, &require), errors.As(err, &view),
 		errors.Is(err, ErrEnvironment),
 		errors.Is(err, ErrNothingEnrolled):
 		return ExitEnv

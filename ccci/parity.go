@@ -1,8 +1,6 @@
 package ccci
 
 import (
-	"maps"
-	"slices"
 	"strings"
 
 	"coopcloud.tech/cc-ci/ccci/env"
@@ -21,7 +19,8 @@ const ParityRefusal = "runner environment differs"
 
 // ParityError says that the fingerprint a job was sent (Want) is not the
 // one this host's environment has (Got). Host lists this host's side, one
-// line each, for the operator to compare with the sweep host's. It
+// line each (its fingerprint, then the lines cc-ci-run -fingerprint
+// -lines prints), for the operator to compare with the sweep host's. It
 // matches ErrEnvironment (exit 3).
 type ParityError struct {
 	Want, Got string
@@ -47,9 +46,8 @@ func CheckParity(e *env.Env, getenv func(string) string) error {
 	if want == "" || want == got {
 		return nil
 	}
-	host := []string{"fingerprint " + got}
-	for _, tool := range slices.Sorted(maps.Keys(e.Tools)) {
-		host = append(host, "tool "+tool+" "+e.Tools[tool])
-	}
+	// The lines the fingerprint hashes (cc-ci-run -fingerprint -lines):
+	// run that on the sweep's host and diff the two.
+	host := append([]string{"fingerprint " + got}, e.FingerprintLines()...)
 	return &ParityError{Want: want, Got: got, Host: host}
 }

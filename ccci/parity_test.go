@@ -22,7 +22,7 @@ func TestCheckParity(t *testing.T) {
 		t.Fatalf("CheckParity with another fingerprint = %v, want a *ParityError", err)
 	}
 	want := ParityRefusal + ": the sweep's fingerprint is e1:other, this host's is " + fp +
-		"\nthis host: fingerprint " + fp + "\nthis host: tool git /usr/bin/git\nthis host: tool sh /bin/dash"
+		"\nthis host: fingerprint " + fp + "\nthis host: dir 0 /bin\nthis host: tool git /usr/bin/git\nthis host: tool sh /bin/dash"
 	if err.Error() != want {
 		t.Errorf("ParityError.Error() =\n%s\nwant\n%s", err, want)
 	}

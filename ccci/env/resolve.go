@@ -169,14 +169,26 @@ func executable(mode fs.FileMode) bool {
 	return mode.IsRegular() && mode.Perm()&0o111 != 0
 }
 
+// CommandError is a command named by its path (it has a slash) that is
+// missing or not an executable file: like a missing tool, the job cannot
+// run here (ccci.ExitCode: 3).
+type CommandError struct {
+	Command string
+	Err     error
+}
+
+func (e *CommandError) Error() string { return "looking up " + e.Command + ": " + e.Err.Error() }
+func (e *CommandError) Unwrap() error { return e.Err }
+
 // LookPath resolves a command the way a job started in e finds it. A name
 // without a slash is a declared tool (its path in the declared directory,
 // or its link in the view when strict) or, unless strict, the first
 // executable regular file of that name in Spec.Path that passes the
 // checks Resolve makes; the caller's PATH plays no part. A name with a
-// slash is used as is and must be an executable regular file. The error
-// names the command and the directories searched: a *MissingError for a
-// name without a slash (Undeclared when strict).
+// slash is used as is and must be an executable regular file (else a
+// *CommandError). The error names the command and the directories
+// searched: a *MissingError for a name without a slash (Undeclared when
+// strict).
 func (e *Env) LookPath(cmd string) (string, error) {
 	if cmd == "" {
 		return "", errors.New("looking up command: empty name")
@@ -184,10 +196,10 @@ func (e *Env) LookPath(cmd string) (string, error) {
 	if strings.ContainsRune(cmd, '/') {
 		fi, err := os.Stat(cmd)
 		if err != nil {
-			return "", fmt.Errorf("looking up %s: %w", cmd, err)
+			return "", &CommandError{Command: cmd, Err: err}
 		}
 		if !executable(fi.Mode()) {
-			return "", fmt.Errorf("looking up %s: not an executable file (mode %v)", cmd, fi.Mode())
+			return "", &CommandError{Command: cmd, Err: fmt.Errorf("not an executable file (mode %v)", fi.Mode())}
 		}
 		return cmd, nil
 	}
