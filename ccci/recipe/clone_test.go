@@ -164,3 +164,52 @@ func TestFetchErrors(t *testing.T) {
 		t.Errorf("Fetch(refused origin) error = %v, want connection refused", err)
 	}
 }
+
+// TestLocalStartsNoProgram: cloning, fetching and listing a local
+// repository run no git-upload-pack (nor anything else) from PATH. A
+// stand-in first on PATH records every start, and with PATH empty the same
+// calls still work.
+func TestLocalStartsNoProgram(t *testing.T) {
+	src := newRepoWithFiles(t)
+	head := gittest.Run(t, src, "rev-parse", "HEAD")
+	bin, ran := t.TempDir(), filepath.Join(t.TempDir(), "ran")
+	stand := "#!/bin/sh\necho \"$0\" >>" + ran + "\nexit 1\n"
+	for _, name := range []string{"git-upload-pack", "git", "git-receive-pack"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(stand), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{bin, ""} {
+		t.Setenv("PATH", path)
+		for _, from := range []string{src, "file://" + src} {
+			dst := filepath.Join(t.TempDir(), "gitea")
+			if err := Clone(context.Background(), from, dst, head); err != nil {
+				t.Errorf("PATH=%q: Clone(%s): %v", path, from, err)
+				continue
+			}
+			if err := Fetch(context.Background(), dst); err != nil {
+				t.Errorf("PATH=%q: Fetch(clone of %s): %v", path, from, err)
+			}
+			if tags, err := RemoteTags(context.Background(), from); err != nil || len(tags) != 2 {
+				t.Errorf("PATH=%q: RemoteTags(%s) = %v, %v; want 2 tags", path, from, tags, err)
+			}
+		}
+	}
+	if b, err := os.ReadFile(ran); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("programs started from PATH:\n%s", b)
+	}
+}
+
+// TestCloneErrorSaysWhy: a clone that fails says go-git's own reason.
+func TestCloneErrorSaysWhy(t *testing.T) {
+	src := newRepoWithFiles(t)
+	missing := "0123456789abcdef0123456789abcdef01234567"
+	err := Clone(context.Background(), src, filepath.Join(t.TempDir(), "x"), missing)
+	if err == nil || !contains(err.Error(), "object not found") {
+		t.Errorf("Clone(unknown commit) error = %v, want object not found", err)
+	}
+	err = Clone(context.Background(), t.TempDir(), filepath.Join(t.TempDir(), "x"), missing)
+	if err == nil || !contains(err.Error(), "repository not found") {
+		t.Errorf("Clone(not a repository) error = %v, want repository not found", err)
+	}
+}

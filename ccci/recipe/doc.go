@@ -50,7 +50,9 @@
 // RemoteTags lists a remote's tags without cloning; RemoteTagsAll lists many
 // with bounded concurrency. Clone and Fetch give the sweep fresh clones
 // checked out at a tag's commit. Local paths and file:// URLs are served by
-// git-upload-pack, as go-git does for them; other URLs are spoken to directly.
+// go-git's upload-pack server inside the process (this package installs it
+// for the "file" scheme), so reading a local repository starts no program
+// and passes no environment anywhere; other URLs are spoken to directly.
 //
 // # Recipes
 //

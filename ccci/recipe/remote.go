@@ -9,6 +9,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 	"golang.org/x/sync/errgroup"
 )
@@ -18,6 +19,15 @@ import (
 // peeled "^{}" entry for annotated tags). url is anything go-git speaks:
 // https://, ssh://, git://, file:// or a local path.
 func RemoteTags(ctx context.Context, url string) ([]Tag, error) {
+	// A local repository is read directly: the in-process server (see
+	// local.go) advertises no peeled entries.
+	if ep, err := transport.NewEndpoint(url); err == nil && ep.Protocol == "file" {
+		tags, err := LocalTags(ctx, ep.Path)
+		if err != nil {
+			return nil, fmt.Errorf("listing tags of %s: %w", url, err)
+		}
+		return tags, nil
+	}
 	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{url}})
 	refs, err := rem.ListContext(ctx, &git.ListOptions{PeelingOption: git.AppendPeeled})
 	if err != nil {
