@@ -7,25 +7,26 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proc"
 	"golang.org/x/sys/unix"
 )
 
-// RunLockFDEnv names the variable the sweep sets when it hands its exclusive
-// run-active lock to the recipe command as an inherited descriptor
-// (exec.Cmd.ExtraFiles[0] is fd 3, so CCCI_RUN_LOCK_FD=3). The environment
-// of a job is built from nothing, so the sweep adds the variable to the
-// command's Env itself; cc-ci-run, having checked it, passes it on to its
-// job, so that a cc-ci-run nested inside the job does not wait either.
-const RunLockFDEnv = "CCCI_RUN_LOCK_FD"
+// RunLockEnv names the variable the sweep sets for each recipe run while
+// it holds the run-active lock exclusively for it: the sweep's process ID
+// (proc.ID, "PID.START"). The lock's descriptor is never handed down, so
+// the lock is free the moment the sweep is gone, whatever its run left
+// behind. cc-ci-run believes the variable only when SweepHoldsRunLock
+// proves it, and passes it on to its job, so that a cc-ci-run nested
+// inside the job does not wait either.
+const RunLockEnv = "CCCI_RUN_LOCK"
 
-// Variables the sweep sets for each recipe run, beside RunLockFDEnv and
-// ConfigEnv (the sweep's config file).
+// Variables the sweep sets for each recipe run, beside RunLockEnv,
+// VarRunID and ConfigEnv (the sweep's config file).
 const (
 	VarAbraDir     = "ABRA_DIR"          // a fresh directory holding recipes/<recipe>
 	VarRecipe      = "CCCI_RECIPE"       // the recipe's name
@@ -35,11 +36,11 @@ const (
 )
 
 // SweepRunVars are the variables a cc-ci-run started by the sweep (found
-// by InheritedRunLock) hands on to its job whatever [env] pass says: they
+// by SweepHoldsRunLock) hands on to its job whatever [env] pass says: they
 // come from the sweep, not from the caller, and without ABRA_DIR the job
 // would fall back to a shared ~/.abra that another run could move.
 func SweepRunVars() []string {
-	return []string{VarAbraDir, VarRecipe, VarVersion, VarFromVersion, VarCommit, ConfigEnv, RunLockFDEnv}
+	return []string{VarAbraDir, VarRecipe, VarVersion, VarFromVersion, VarCommit, ConfigEnv, RunLockEnv, VarRunID}
 }
 
 // DefaultWait is how long cc-ci-run waits for a sweep recipe run to
@@ -89,24 +90,29 @@ func setenv(environ []string, kvs ...string) []string {
 	return environ
 }
 
-// InheritedRunLock reports whether the variable RunLockFDEnv (read with
-// getenv) names an open descriptor on the run-active lock file of lockdir
-// (same device and inode): the sweep already holds the lock for this job,
-// so cc-ci-run must neither wait for nor take it.
-func InheritedRunLock(lockdir string, getenv func(string) string) bool {
-	fd, err := strconv.Atoi(getenv(RunLockFDEnv))
-	if err != nil || fd < 0 {
+// SweepHoldsRunLock reports whether a sweep holds the run-active lock of
+// lockdir for this process: RunLockEnv (read with getenv) names a live
+// process that is an ancestor of this one (a sweep is its runs'
+// subreaper, so this holds through setsid and double forks too), whose
+// PID is the one the lock's exclusive holder wrote, and the lock is held
+// exclusively now. A CI job that sets the variable itself proves none of
+// this, and waits for the lock as any other.
+func SweepHoldsRunLock(lockdir string, getenv func(string) string) bool {
+	id := proc.ID(getenv(RunLockEnv))
+	path := RunActivePath(lockdir)
+	if id.PID() == 0 || LockHolder(path) != id.PID() || !id.IsAncestor() {
 		return false
 	}
-	var held, want unix.Stat_t
-	if unix.Fstat(fd, &held) != nil || unix.Stat(RunActivePath(lockdir), &want) != nil {
+	l, err := TryRLock(path)
+	if err == nil {
+		l.Unlock()
 		return false
 	}
-	return held.Dev == want.Dev && held.Ino == want.Ino
+	return errors.Is(err, ErrLocked)
 }
 
 // AcquireRunActive takes the run-active lock of lockdir shared, for a CI
-// job, with close-on-exec cleared so that the job exec'd next holds it for
+// job, holding CIWaitingPath shared while it waits, with close-on-exec cleared so that the job exec'd next holds it for
 // its lifetime. While a sweep recipe run holds it exclusively it waits up
 // to wait, calling say (if not nil) with the reason. When the wait runs
 // out the error is the holder's *LockedError (ErrLocked): whether the job
@@ -123,7 +129,11 @@ func AcquireRunActive(ctx context.Context, lockdir string, wait time.Duration, s
 		if say != nil {
 			say(fmt.Sprintf("waiting up to %v: a sweep recipe run holds the run-active lock (%v)", wait, locked))
 		}
+		// Say that a CI job waits, so that the sweep lets it go before its
+		// next recipe run (a sweep holds this lock only for an instant).
+		w, _ := WaitRLock(wctx, CIWaitingPath(lockdir))
 		l, err = WaitRLock(wctx, path)
+		_ = w.Unlock()
 		cancel()
 		if errors.As(err, &locked) && ctx.Err() == nil {
 			return nil, locked

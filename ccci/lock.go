@@ -17,6 +17,12 @@ import (
 // holds exclusively.
 func RunActivePath(lockdir string) string { return filepath.Join(lockdir, "run-active.lock") }
 
+// CIWaitingPath is the lock CI jobs hold shared while they wait for the
+// run-active lock. A sweep about to start a recipe run first checks it:
+// while a CI job waits, the sweep lets it take the host first, so CI jobs
+// get the host between recipe runs instead of losing every race for it.
+func CIWaitingPath(lockdir string) string { return filepath.Join(lockdir, "ci-waiting.lock") }
+
 // SweepLockPath is the lock that keeps sweeps one at a time.
 func SweepLockPath(lockdir string) string { return filepath.Join(lockdir, "sweep.lock") }
 

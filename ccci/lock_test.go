@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proc"
 	"coopcloud.tech/cc-ci/internal/proctest"
 	"golang.org/x/sys/unix"
 )
@@ -22,8 +23,8 @@ import (
 func TestMain(m *testing.M) { proctest.Main(m, helper) }
 
 // helper runs in a child process: "hold-ex PATH" / "hold-sh PATH" take
-// the lock, print "locked" and hold it until stdin closes; "inherited
-// LOCKDIR" prints InheritedRunLock's answer; "exec ARGV" calls Exec.
+// the lock, print "locked" and hold it until stdin closes; "holds
+// LOCKDIR" prints SweepHoldsRunLock's answer; "exec ARGV" calls Exec.
 func helper(h string) int {
 	verb, arg, _ := strings.Cut(h, " ")
 	switch verb {
@@ -41,8 +42,8 @@ func helper(h string) int {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		_ = l.Unlock()
 		return 0
-	case "inherited":
-		fmt.Println(InheritedRunLock(arg, os.Getenv))
+	case "holds":
+		fmt.Println(SweepHoldsRunLock(arg, os.Getenv))
 		return 0
 	case "exec": // exec_test.go
 		e, err := env.Resolve(env.Spec{Path: []string{"/usr/bin", "/bin"}, Pass: []string{"KEEP"}})
@@ -201,42 +202,50 @@ func TestInheritKeepsLockInChild(t *testing.T) {
 	}
 }
 
-func TestInheritedRunLock(t *testing.T) {
+// TestSweepHoldsRunLock: a child believes CCCI_RUN_LOCK only when it
+// names an ancestor that holds the run-active lock exclusively now.
+func TestSweepHoldsRunLock(t *testing.T) {
 	lockdir := t.TempDir()
-	l, err := TryLock(RunActivePath(lockdir))
+	path := RunActivePath(lockdir)
+	holds := func(value string) string {
+		t.Helper()
+		out, err := proctest.Helper(t, "holds "+lockdir, RunLockEnv+"="+value).Output()
+		if err != nil {
+			t.Fatalf("helper: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	self := string(proc.Self())
+	if got := holds(self); got != "false" {
+		t.Errorf("lock free: SweepHoldsRunLock = %s, want false", got)
+	}
+	l, err := TryLock(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Unlock()
-	other, err := os.Create(filepath.Join(lockdir, "other"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	fd := func(f *os.File) string { return fmt.Sprint(f.Fd()) }
-	tests := []struct {
-		name, value string
-		want        bool
-	}{
-		{"the lock", fd(l.File()), true},
-		{"another file", fd(other), false},
-		{"no variable", "", false},
-		{"closed fd", "1000", false},
-		{"garbage", "three", false},
-	}
-	for _, tt := range tests {
-		getenv := getenvMap(map[string]string{RunLockFDEnv: tt.value})
-		if got := InheritedRunLock(lockdir, getenv); got != tt.want {
-			t.Errorf("%s: InheritedRunLock(%q) with %s=%q = %v, want %v", tt.name, lockdir, RunLockFDEnv, tt.value, got, tt.want)
+	pid, _, _ := strings.Cut(self, ".")
+	for _, tt := range []struct{ name, value, want string }{
+		{"this process, holding it", self, "true"},
+		{"no variable", "", "false"},
+		{"garbage", "three", "false"},
+		{"this PID, another start time", pid + ".1", "false"},
+	} {
+		if got := holds(tt.value); got != tt.want {
+			t.Errorf("%s: SweepHoldsRunLock(%s=%q) = %s, want %s", tt.name, RunLockEnv, tt.value, got, tt.want)
 		}
 	}
+	l.Unlock()
 
-	// As the sweep hands it over: fd 3 in a child process.
-	cmd := proctest.Helper(t, "inherited "+lockdir, RunLockFDEnv+"=3")
-	cmd.ExtraFiles = []*os.File{l.File()}
-	out, err := cmd.Output()
-	if got := strings.TrimSpace(string(out)); err != nil || got != "true" {
-		t.Errorf("InheritedRunLock in a child given fd 3 = %q (%v), want true", got, err)
+	// A process that holds the lock but is no ancestor: a CI job naming a
+	// sweep it does not belong to is not believed.
+	h := hold(t, path, true)
+	defer h.release()
+	st, err := proc.ReadStat(h.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := holds(string(proc.IDOf(st))); got != "false" {
+		t.Errorf("a holder that is not an ancestor: SweepHoldsRunLock = %s, want false", got)
 	}
 }
 

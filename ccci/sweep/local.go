@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
+	"time"
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
@@ -20,7 +22,6 @@ type job struct {
 	d       Decision
 	dir     string   // the run directory
 	log     *os.File // the current try's log, in dir
-	lock    *os.File // the sweep's run-active lock, for the local run's child
 	attempt int      // the current try: 1, then 2, ... with [sweep] retries
 
 	res  *RunRecord // what execute records; an executor may add to it (RunRecord.Drone)
@@ -47,23 +48,44 @@ type executor interface {
 
 // localExecutor runs the recipe test on this host: a fresh ABRA_DIR with
 // the recipe checked out at the tag's commit, the [sweep] run command in
-// the declared environment, in its own process group, under the timeout.
+// the declared environment, in its own process group (and its own cgroup
+// where the sweep's is delegated), under the timeout.
 type localExecutor struct {
 	cfg     *ccci.Config
 	env     *env.Env
 	sources func(name string) string // where a recipe is cloned from
+	self    proc.ID                  // the sweep's process
 }
 
 // try checks the recipe out at the tag's commit in a fresh ABRA_DIR and
-// runs [sweep] run there.
-func (l *localExecutor) try(ctx context.Context, j *job) try {
+// runs [sweep] run there. The run is recorded in the lock directory
+// (ccci.ActiveRun) before anything of it exists, so that if the sweep is
+// killed the next sweep or cc-ci-run ends what it left; when it returns,
+// every process of the run is gone: its cgroup's, its group's, and those
+// marked with its CCCI_RUN_ID.
+func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 	d, cfg := j.d, &l.cfg.Sweep
-	abra, err := os.MkdirTemp("", "cc-ci-abra-")
-	if err != nil {
+	run := &ccci.ActiveRun{ID: ccci.NewRunID(), Sweep: l.self, Started: time.Now().UTC(), RunDir: j.dir,
+		Recipe: d.Recipe, Version: d.To, Commit: d.Commit}
+	run.Abra = filepath.Join(os.TempDir(), abraPrefix+run.ID)
+	if cg, err := proc.NewCgroup("cc-ci-run-" + run.ID); err == nil {
+		run.Cgroup = cg.Dir
+	}
+	if err := run.Register(cfg.Lockdir); err != nil {
+		_ = (&proc.Cgroup{Dir: run.Cgroup}).Remove()
+		j.stop = hostError("lock directory "+cfg.Lockdir, err)
 		return try{Error, -1, err.Error()}
 	}
-	defer os.RemoveAll(abra)
-	checkout := filepath.Join(abra, "recipes", d.Recipe)
+	defer func() {
+		if err := l.end(run); err != nil {
+			fmt.Fprintf(j.log, "cc-ci-sweep: %v\n", err)
+			t.note = joinNotes(t.note, err.Error())
+		}
+	}()
+	if err := os.Mkdir(run.Abra, 0o700); err != nil {
+		return try{Error, -1, err.Error()}
+	}
+	checkout := filepath.Join(run.Abra, "recipes", d.Recipe)
 	if err := os.Mkdir(filepath.Dir(checkout), 0o755); err != nil {
 		return try{Error, -1, err.Error()}
 	}
@@ -79,18 +101,46 @@ func (l *localExecutor) try(ctx context.Context, j *job) try {
 	// A sweep killed with -9 takes its run's leader with it.
 	cmd := proc.Command(runCtx, path, cfg.Run, l.env.Environ(os.Environ()), proc.Options{Grace: cfg.Grace, ParentDeath: syscall.SIGKILL})
 	cmd.Dir = checkout
-	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
-		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit, ccci.RunLockFDEnv+"=3")
+	cmd.Env = append(cmd.Env, ccci.VarAbraDir+"="+run.Abra, ccci.VarRecipe+"="+d.Recipe, ccci.VarVersion+"="+d.To,
+		ccci.VarFromVersion+"="+d.From, ccci.VarCommit+"="+d.Commit,
+		ccci.VarRunID+"="+run.ID, ccci.RunLockEnv+"="+string(l.self))
 	if f := l.cfg.File; f != "" {
 		// A nested cc-ci-run reads the same declaration.
 		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
 	}
 	cmd.Stdout, cmd.Stderr = j.log, j.log
-	cmd.ExtraFiles = []*os.File{j.lock}
-	err = cmd.Run()
-	// Nothing of the run's group outlives it ("sleep 1000 &", say).
-	_ = proc.KillGroup(cmd)
-	return verdict(ctx, runCtx, err)
+	if run.Cgroup != "" {
+		err = (&proc.Cgroup{Dir: run.Cgroup}).Start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
+		return failedStart(ctx, err)
+	}
+	run.Leader = proc.ID(strconv.Itoa(cmd.Process.Pid) + ".0")
+	if st, err := proc.ReadStat(cmd.Process.Pid); err == nil {
+		run.Leader = proc.IDOf(st)
+	}
+	if err := run.Register(cfg.Lockdir); err != nil {
+		fmt.Fprintf(j.log, "cc-ci-sweep: %v\n", err)
+	}
+	return verdict(ctx, runCtx, cmd.Wait())
+}
+
+// abraPrefix begins the name of a run's temporary ABRA_DIR.
+const abraPrefix = "cc-ci-abra-"
+
+// end stops whatever is left of the run ("sleep 1000 &", a daemon that
+// called setsid) and removes its ABRA_DIR, then its entry. A run whose
+// processes could not all be ended keeps its entry: once this sweep is
+// gone, the next one tries again.
+func (l *localExecutor) end(run *ccci.ActiveRun) error {
+	err := run.Kill()
+	err = errors.Join(err, os.RemoveAll(run.Abra))
+	if err != nil {
+		return fmt.Errorf("cleaning up after the run: %w", err)
+	}
+	return run.Forget(l.cfg.Sweep.Lockdir)
 }
 
 // verdict classifies how the command ended.

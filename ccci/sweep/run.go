@@ -11,6 +11,7 @@ import (
 
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/env"
+	"coopcloud.tech/cc-ci/internal/proc"
 )
 
 // Run is one sweep: it takes the sweep lock, plans (as Plan does), runs
@@ -59,6 +60,7 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 	defer lock.Unlock()
 
 	ev := newEvents(opts.Events)
+	takeOver(cfg, ev)
 	s := &Summary{Started: time.Now().UTC(), Weekly: opts.Weekly, Outcomes: []Outcome{}}
 	var g *gathered
 	e, err := env.Resolve(cfg.Env)
@@ -101,7 +103,7 @@ func sweepIn(ctx context.Context, cfg *ccci.Config, opts Options, ev *events, e 
 	unpeeled := peelRuns(ctx, g.inputs, ds)
 	deferFor := orConfig(opts.Defer, cfg.Sweep.Defer)
 	sw := &sweeper{cfg: cfg, ev: ev, gathered: g, sum: s, unpeeled: unpeeled,
-		exec: &localExecutor{cfg: cfg, env: e, sources: g.source},
+		exec: &localExecutor{cfg: cfg, env: e, sources: g.source, self: proc.Self()},
 		host: newHostLock(cfg.Sweep.Lockdir, time.Now().Add(deferFor)),
 		disk: newDiskGuard(&cfg.Sweep), heartbeat: orConfig(opts.Heartbeat, DefaultHeartbeat)}
 	jobs := max(opts.Jobs, 0)

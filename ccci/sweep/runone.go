@@ -28,7 +28,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 	if err := ctx.Err(); err != nil {
 		return notStarted(out, err), nil
 	}
-	lockf, err := sw.host.acquire(ctx, func() {
+	err := sw.host.acquire(ctx, func() {
 		sw.ev.emit(Event{Kind: Waiting, Recipe: d.Recipe, Index: sw.next(false), Total: total, Until: sw.host.deadline, Outcome: out})
 	})
 	if err != nil {
@@ -51,7 +51,7 @@ func (sw *sweeper) runOne(ctx context.Context, d Decision, total int) (Outcome, 
 		return out, err
 	}
 	p := &progress{ev: sw.ev, out: out, index: sw.next(true), total: total, tries: 1 + sw.cfg.Sweep.Retries}
-	res, err := sw.execute(ctx, &job{d: d, lock: lockf}, p)
+	res, err := sw.execute(ctx, &job{d: d}, p)
 	if err != nil {
 		out.Verdict, out.RunDir, out.Note = Error, res.Dir, err.Error()
 		return out, err

@@ -167,10 +167,14 @@ func (o *options) exec(ctx context.Context, cfg *ccci.Config, e *env.Env, stderr
 		lock  *ccci.Lock
 	)
 	lockdir := cfg.Sweep.Lockdir
-	if ccci.InheritedRunLock(lockdir, os.Getenv) {
+	// End what the runs of a killed sweep left running (this user's only).
+	if _, err := ccci.ReapDead(lockdir); err != nil {
+		fmt.Fprintln(stderr, "cc-ci-run: warning: "+err.Error())
+	}
+	if ccci.SweepHoldsRunLock(lockdir, os.Getenv) {
 		// The sweep holds the lock for us. Its run variables (ABRA_DIR,
-		// CCCI_VERSION, ..., the lock descriptor for nested cc-ci-runs) go
-		// on to the job whatever [env] pass says.
+		// CCCI_VERSION, ..., CCCI_RUN_LOCK for nested cc-ci-runs) go on to
+		// the job whatever [env] pass says.
 		for _, name := range ccci.SweepRunVars() {
 			if v, ok := os.LookupEnv(name); ok {
 				extra = append(extra, name+"="+v)

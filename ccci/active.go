@@ -1,0 +1,197 @@
+package ccci
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"coopcloud.tech/cc-ci/internal/atomicfile"
+	"coopcloud.tech/cc-ci/internal/proc"
+)
+
+// An ActiveRun is a recipe run a sweep has going on this host. The sweep
+// writes it to <lockdir>/active/<ID>.json before the run's first process
+// starts and removes it when the last one is gone, so that when the sweep
+// is killed (SIGKILL: nothing of it runs to clean up) the next cc-ci-sweep
+// or cc-ci-run to start finds what it left and ends it (ReapDead).
+//
+// A run's processes are found three ways, as the kernel allows: its
+// cgroup (Cgroup, when the sweep's own cgroup is delegated to it), its
+// process group (the Leader's PID), and the variable CCCI_RUN_ID=<ID> in the
+// environment each of them started with (which follows setsid and double
+// forks).
+type ActiveRun struct {
+	ID      string    `json:"id"`
+	Sweep   proc.ID   `json:"sweep"`             // the sweep's process: PID.START
+	Started time.Time `json:"started"`           // when the entry was written
+	Leader  proc.ID   `json:"leader,omitempty"`  // the run's first process, leading its group, once started
+	Cgroup  string    `json:"cgroup,omitempty"`  // the run's cgroup directory, if any
+	Recipe  string    `json:"recipe,omitempty"`  // what the run tests
+	Version string    `json:"version,omitempty"` // the tag under test
+	Commit  string    `json:"commit,omitempty"`
+	RunDir  string    `json:"run_dir,omitempty"` // where its log and result.json go
+	Abra    string    `json:"abra,omitempty"`    // the run's temporary ABRA_DIR
+	Reaped  bool      `json:"reaped,omitempty"`  // its processes were ended after the sweep died
+}
+
+// VarRunID is the variable that marks every process of a sweep's recipe
+// run: its ActiveRun's ID.
+const VarRunID = "CCCI_RUN_ID"
+
+// NewRunID returns a fresh run ID: 16 hex digits from crypto/rand.
+func NewRunID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails on Linux
+	return hex.EncodeToString(b)
+}
+
+// activeDir holds the ActiveRun entries. It is 0700: entries name
+// processes to kill, so only the sweep's user writes or reads them.
+func activeDir(lockdir string) string { return filepath.Join(lockdir, "active") }
+
+// Register writes the entry (creating <lockdir>/active when missing),
+// replacing an earlier write of the same run.
+func (r *ActiveRun) Register(lockdir string) error {
+	dir := activeDir(lockdir)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("recording the active run: %w", err)
+	}
+	if err := ownDir(dir); err != nil {
+		return fmt.Errorf("recording the active run: %w", err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, r.ID+".json"), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("recording the active run: %w", err)
+	}
+	return nil
+}
+
+// Forget removes the entry; one already gone is no error.
+func (r *ActiveRun) Forget(lockdir string) error {
+	err := os.Remove(filepath.Join(activeDir(lockdir), r.ID+".json"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing the active run's entry: %w", err)
+	}
+	return nil
+}
+
+// Kill ends every process of the run: its cgroup's, its group's and those
+// marked with its ID, then removes the cgroup.
+func (r *ActiveRun) Kill() error {
+	var errs []error
+	if r.Cgroup != "" {
+		cg := &proc.Cgroup{Dir: r.Cgroup}
+		errs = append(errs, cg.Kill(5*time.Second))
+	}
+	// The group is the leader's PID, unless that PID now names another
+	// process: a group keeps its ID while it has members, so it can only
+	// have been reused once the whole group was gone.
+	pgid := r.Leader.PID()
+	if st, err := proc.ReadStat(pgid); err == nil && proc.IDOf(st) != r.Leader {
+		pgid = 0
+	}
+	_, err := proc.Tree{PGID: pgid, Mark: VarRunID + "=" + r.ID}.Kill()
+	errs = append(errs, err)
+	if r.Cgroup != "" {
+		errs = append(errs, (&proc.Cgroup{Dir: r.Cgroup}).Remove())
+	}
+	return errors.Join(errs...)
+}
+
+// ReapDead ends the processes of every run whose sweep is gone (killed,
+// or crashed), marks their entries Reaped, and returns the entries of
+// dead sweeps, reaped now or earlier: a sweep then writes their results
+// and removes their temporary directories (and the entries, with Forget).
+// Entries this user does not own are left alone, as are unreadable ones
+// (reported in the error). A missing or unreadable active directory (a CI
+// user who is not the sweep's) is no error: there is nothing this user
+// could end.
+//
+// It costs one directory read when no run is active, so cc-ci-run calls it
+// at every start.
+func ReapDead(lockdir string) ([]*ActiveRun, error) {
+	dir := activeDir(lockdir)
+	entries, err := os.ReadDir(dir)
+	if err != nil || ownDir(dir) != nil {
+		return nil, nil
+	}
+	var dead []*ActiveRun
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		r, err := readActive(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if r == nil || r.Sweep.Alive() {
+			continue
+		}
+		if !r.Reaped {
+			if err := r.Kill(); err != nil {
+				errs = append(errs, fmt.Errorf("ending run %s of dead sweep %s: %w", r.ID, r.Sweep, err))
+			}
+			r.Reaped = true
+			if err := r.Register(lockdir); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		dead = append(dead, r)
+	}
+	return dead, errors.Join(errs...)
+}
+
+// ownDir checks that dir is a directory of this user that nobody else
+// may write: another user sharing the lock directory must not be able to
+// remove or swap the entries.
+func ownDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	case !ok || int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%s belongs to another user", dir)
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("%s is writable by others (mode %v)", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// readActive reads an entry, nil when another user owns it.
+func readActive(path string) (*ActiveRun, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading active run: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading active run: %w", err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() || !fi.Mode().IsRegular() {
+		return nil, nil
+	}
+	var r ActiveRun
+	if err := json.NewDecoder(f).Decode(&r); err != nil || r.ID+".json" != filepath.Base(path) {
+		return nil, fmt.Errorf("active run %s: not an entry cc-ci wrote (%v)", path, err)
+	}
+	return &r, nil
+}
