@@ -78,6 +78,7 @@ func (r *ActiveRun) Register(lockdir string) error {
 
 // Forget removes the entry; one already gone is no error.
 func (r *ActiveRun) Forget(lockdir string) error {
+	defer atomicfile.RemoveStale(filepath.Join(activeDir(lockdir), r.ID+".json")) // a killed write's
 	err := os.Remove(filepath.Join(activeDir(lockdir), r.ID+".json"))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing the active run's entry: %w", err)
@@ -109,9 +110,11 @@ func (r *ActiveRun) Kill() error {
 }
 
 // ReapDead ends the processes of every run whose sweep is gone (killed,
-// or crashed), marks their entries Reaped, and returns the entries of
-// dead sweeps, reaped now or earlier: a sweep then writes their results
-// and removes their temporary directories (and the entries, with Forget).
+// or crashed) and returns those runs' entries: a sweep then writes their
+// results and removes their temporary directories and the entries
+// (Forget). It writes nothing itself, so a cc-ci-run may call it while a
+// sweep runs; until the next sweep forgets them, each call looks for the
+// dead runs' processes again (one pass over /proc).
 // Entries this user does not own are left alone, as are unreadable ones
 // (reported in the error). A missing or unreadable active directory (a CI
 // user who is not the sweep's) is no error: there is nothing this user
@@ -141,14 +144,8 @@ func ReapDead(lockdir string) ([]*ActiveRun, error) {
 		if r == nil || r.Sweep.Alive() {
 			continue
 		}
-		if !r.Reaped {
-			if err := r.Kill(); err != nil {
-				errs = append(errs, fmt.Errorf("ending run %s of dead sweep %s: %w", r.ID, r.Sweep, err))
-			}
-			r.Reaped = true
-			if err := r.Register(lockdir); err != nil {
-				errs = append(errs, err)
-			}
+		if err := r.Kill(); err != nil {
+			errs = append(errs, fmt.Errorf("ending run %s of dead sweep %s: %w", r.ID, r.Sweep, err))
 		}
 		dead = append(dead, r)
 	}
@@ -173,6 +170,20 @@ func ownDir(dir string) error {
 		return fmt.Errorf("%s is writable by others (mode %v)", dir, fi.Mode().Perm())
 	}
 	return nil
+}
+
+// RemoveStaleEntries removes what writes of entries left when their
+// sweep was killed mid-write. Only a sweep calls it, holding the sweep
+// lock, before its first run: nobody else writes entries.
+func RemoveStaleEntries(lockdir string) {
+	dir := activeDir(lockdir)
+	if ownDir(dir) != nil {
+		return
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPrefix("*")+"*"))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
 }
 
 // readActive reads an entry, nil when another user owns it.

@@ -68,13 +68,16 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 	run := &ccci.ActiveRun{ID: ccci.NewRunID(), Sweep: l.self, Started: time.Now().UTC(), RunDir: j.dir,
 		Recipe: d.Recipe, Version: d.To, Commit: d.Commit}
 	run.Abra = filepath.Join(os.TempDir(), abraPrefix+run.ID)
-	if cg, err := proc.NewCgroup("cc-ci-run-" + run.ID); err == nil {
+	cg, err := proc.PlanCgroup("cc-ci-run-" + run.ID)
+	if err == nil {
 		run.Cgroup = cg.Dir
 	}
 	if err := run.Register(cfg.Lockdir); err != nil {
-		_ = (&proc.Cgroup{Dir: run.Cgroup}).Remove()
 		j.stop = hostError("lock directory "+cfg.Lockdir, err)
 		return try{Error, -1, err.Error()}
+	}
+	if cg != nil && cg.Make() != nil {
+		cg, run.Cgroup = nil, ""
 	}
 	defer func() {
 		if err := l.end(run); err != nil {
@@ -109,8 +112,8 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
 	}
 	cmd.Stdout, cmd.Stderr = j.log, j.log
-	if run.Cgroup != "" {
-		err = (&proc.Cgroup{Dir: run.Cgroup}).Start(cmd)
+	if cg != nil {
+		err = cg.Start(cmd)
 	} else {
 		err = cmd.Start()
 	}

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 
 	"coopcloud.tech/cc-ci/ccci"
+	"coopcloud.tech/cc-ci/ccci/recipe"
 	"coopcloud.tech/cc-ci/internal/proc"
 )
 
@@ -23,7 +25,7 @@ const killedNote = "interrupted (sweep killed)"
 // without result.json gets one saying killedNote, and their temporary
 // ABRA_DIRs are removed. It runs under the sweep lock. Problems are
 // warnings: they stop no sweep.
-func takeOver(cfg *ccci.Config, ev *events) {
+func takeOver(ctx context.Context, cfg *ccci.Config, ev *events) {
 	if err := proc.Subreaper(); err != nil {
 		ev.warn(err)
 	}
@@ -32,7 +34,7 @@ func takeOver(cfg *ccci.Config, ev *events) {
 		ev.warn(err)
 	}
 	for _, r := range dead {
-		if err := settleKilled(r); err != nil {
+		if err := settleKilled(ctx, cfg.Sweep.State, r); err != nil {
 			ev.warn(fmt.Errorf("run %s of a killed sweep: %w", r.ID, err))
 			continue
 		}
@@ -40,11 +42,13 @@ func takeOver(cfg *ccci.Config, ev *events) {
 			ev.warn(err)
 		}
 	}
+	ccci.RemoveStaleEntries(cfg.Sweep.Lockdir)
 }
 
 // settleKilled writes the result of a run its sweep left, unless it has
-// one, and removes the run's ABRA_DIR.
-func settleKilled(r *ccci.ActiveRun) error {
+// one, records it as the recipe's last result unless a later run is, and
+// removes the run's ABRA_DIR.
+func settleKilled(ctx context.Context, statePath string, r *ccci.ActiveRun) error {
 	var errs []error
 	if r.Abra != "" && filepath.Base(r.Abra) == abraPrefix+r.ID {
 		errs = append(errs, os.RemoveAll(r.Abra))
@@ -61,9 +65,25 @@ func settleKilled(r *ccci.ActiveRun) error {
 		}
 		res := &RunRecord{Recipe: r.Recipe, To: r.Version, Commit: r.Commit, Started: r.Started,
 			Dir: r.RunDir, Log: logFile, Verdict: Interrupted, ExitStatus: -1, Note: killedNote}
-		errs = append(errs, writeResult(res))
+		errs = append(errs, writeResult(res), recordKilled(ctx, statePath, res))
 	default:
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// recordKilled makes a killed run the recipe's last result, unless the
+// state already holds a later one.
+func recordKilled(ctx context.Context, path string, res *RunRecord) error {
+	if recipe.ValidName(res.Recipe) != nil {
+		return nil
+	}
+	last := Last{Version: res.To, Verdict: res.Verdict, TS: res.Started.UTC(), Log: filepath.Join(res.Dir, res.Log)}
+	return updateState(ctx, path, func(st *state) error {
+		if r := st.record(res.Recipe); r != nil && r.Last != nil && !r.Last.TS.Before(last.TS) {
+			return nil
+		}
+		st.edit(res.Recipe).Last = &last
+		return nil
+	})
 }

@@ -60,7 +60,7 @@ func Run(ctx context.Context, cfg *ccci.Config, opts Options) (*Summary, error) 
 	defer lock.Unlock()
 
 	ev := newEvents(opts.Events)
-	takeOver(cfg, ev)
+	takeOver(ctx, cfg, ev)
 	s := &Summary{Started: time.Now().UTC(), Weekly: opts.Weekly, Outcomes: []Outcome{}}
 	var g *gathered
 	e, err := env.Resolve(cfg.Env)

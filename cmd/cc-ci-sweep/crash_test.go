@@ -7,19 +7,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/sweep"
 	"coopcloud.tech/cc-ci/internal/gittest"
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // TestCrashSafety kills the sweep binary with SIGKILL at random moments
 // during runs and promotions, many times (100 iterations; 5 with -short):
 // afterwards the state file always parses and every recipe holds either its
-// old or its new canonical record.
+// old or its new canonical record, the run-active lock is free at once
+// (though each test leaves a process that called setsid behind), and once
+// the next cc-ci-run has started no process of the killed runs is left.
+// A last sweep leaves no temporary ABRA_DIR and no active-run entry.
 func TestCrashSafety(t *testing.T) {
 	iterations := 100
 	if testing.Short() {
@@ -29,11 +35,13 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ccciRun := buildCCCIRun(t)
 	c := newCrashFixture(t, []string{"alpha", "beta", "gamma"})
 	// A -race binary sleeps a second at exit by default; not here.
 	t.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE")))
 	// What a killed sweep leaves in its TMPDIR goes with the test.
-	t.Setenv("TMPDIR", t.TempDir())
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	// Sweeps left alone tell how long a whole sweep takes here (the
 	// fastest of three: the first pays for cold caches).
 	full := time.Duration(1<<63 - 1)
@@ -58,9 +66,23 @@ func TestCrashSafety(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		promotedAfter[c.check(t, false)]++
+		c.checkLockFree(t)
+		if out, err := exec.Command(ccciRun, "-config", c.config, "--", "true").CombinedOutput(); err != nil {
+			t.Fatalf("cc-ci-run after the kill: %v\n%s", err, out)
+		}
+		c.checkNoneLeft(t)
 		if t.Failed() {
 			t.Fatalf("iteration %d (killed after a random part of %s)", i, full)
 		}
+	}
+	c.reset(t)
+	if out, err := exec.Command(bin, "run", "-config", c.config).CombinedOutput(); err != nil {
+		t.Fatalf("last sweep: %v\n%s", err, out)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "cc-ci-abra-*"))
+	entries, _ := filepath.Glob(filepath.Join(c.dir, "lock", "active", "*"))
+	if len(left)+len(entries) > 0 {
+		t.Errorf("after the last sweep: ABRA_DIRs %v and active runs %v are left", left, entries)
 	}
 	// How far the killed sweeps got: recipes promoted -> iterations.
 	t.Logf("a whole sweep took %s; promoted when killed: %v", full, promotedAfter)
@@ -95,10 +117,14 @@ func newCrashFixture(t *testing.T, names []string) *crashFixture {
 		c.old[n], c.new[n] = commits[crashOld], commits[crashNew]
 	}
 	runner := filepath.Join(dir, "runner.sh")
-	writeTestFile(t, runner, "#!/bin/sh\nsleep 0.0$(( $$ % 3 ))\n")
+	// Each test leaves a process behind that left its group, and says so.
+	if err := os.Mkdir(filepath.Join(dir, "pids"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, runner, "#!/bin/sh\nsetsid sleep 1000 &\ntouch "+dir+"/pids/$!\nsleep 0.0$(( $$ % 3 ))\n")
 	writeTestFile(t, c.config, fmt.Sprintf(`[env]
 path = ["/usr/bin", "/bin"]
-tools = ["sh", "sleep"]
+tools = ["sh", "sleep", "setsid", "touch"]
 [sweep]
 recipes = %q
 state = %q
@@ -147,6 +173,45 @@ func (c *crashFixture) check(t *testing.T, promoted bool) int {
 		}
 	}
 	return promotedN
+}
+
+// checkLockFree: nothing holds the run-active lock once the sweep is gone.
+// It polls: a child the sweep was forking when it was killed holds a copy
+// of the descriptor until its parent-death signal ends it, a moment later.
+func (c *crashFixture) checkLockFree(t *testing.T) {
+	t.Helper()
+	path := ccci.RunActivePath(filepath.Join(c.dir, "lock"))
+	var err error
+	proctest.Eventually(proctest.Wait, func() bool {
+		var l *ccci.Lock
+		if l, err = ccci.TryLock(path); err == nil {
+			l.Unlock()
+		}
+		return err == nil
+	})
+	if err != nil {
+		t.Errorf("run-active lock after the kill: %v", err)
+	}
+}
+
+// checkNoneLeft: every process a test left behind is gone (SIGKILL is
+// delivered at once, but a process is reaped a moment later).
+func (c *crashFixture) checkNoneLeft(t *testing.T) {
+	t.Helper()
+	entries, _ := os.ReadDir(filepath.Join(c.dir, "pids"))
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if !proctest.Eventually(proctest.Wait, func() bool { return !proctest.Alive(pid) }) {
+			p := "/proc/" + strconv.Itoa(pid)
+			out, _ := exec.Command("sh", "-c", "tr '\\0' ' ' <"+p+"/cmdline; echo; tr '\\0' '\\n' <"+p+"/environ | grep CCCI; cat "+p+"/cgroup; grep -E 'State|PPid' "+p+"/status; ls -la "+c.dir+"/lock/active; cat "+c.dir+"/lock/active/*").CombinedOutput()
+			t.Errorf("process %d a killed run left is alive:\n%s", pid, out)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		_ = os.Remove(filepath.Join(c.dir, "pids", e.Name()))
+	}
 }
 
 func writeTestFile(t *testing.T, path, data string) {

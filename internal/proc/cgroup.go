@@ -28,20 +28,30 @@ type Cgroup struct {
 // falls back to Tree.
 var ErrNoCgroup = errors.New("no delegated cgroup v2")
 
-// NewCgroup makes the cgroup name below this process's own. It returns an
-// error matching ErrNoCgroup when this process is not in a cgroup v2 it
-// may manage: no unified hierarchy, no cgroup.kill, a cgroup it cannot
-// write, or, as root, one systemd manages and has not delegated.
-func NewCgroup(name string) (*Cgroup, error) {
+// PlanCgroup names the cgroup name below this process's own, without
+// making it (Make does), so that the name can be recorded first. It
+// returns an error matching ErrNoCgroup when this process is not in a
+// cgroup v2 it may manage: no unified hierarchy, a cgroup it cannot write,
+// or, as root, one systemd manages and has not delegated.
+func PlanCgroup(name string) (*Cgroup, error) {
 	own, err := ownCgroup()
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(own, name)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("making cgroup %s: %w", dir, err)
+	return &Cgroup{Dir: filepath.Join(own, name)}, nil
+}
+
+// Make makes the cgroup. One without cgroup.kill (before Linux 5.14) is
+// removed again, and the error matches ErrNoCgroup.
+func (c *Cgroup) Make() error {
+	if err := os.Mkdir(c.Dir, 0o755); err != nil {
+		return fmt.Errorf("%w: making %s: %v", ErrNoCgroup, c.Dir, err)
 	}
-	return &Cgroup{Dir: dir}, nil
+	if _, err := os.Stat(filepath.Join(c.Dir, "cgroup.kill")); err != nil {
+		_ = c.Remove()
+		return fmt.Errorf("%w: %s has no cgroup.kill (Linux 5.14 or later has it)", ErrNoCgroup, c.Dir)
+	}
+	return nil
 }
 
 // ownCgroup is the directory of this process's cgroup v2, if delegated.
@@ -65,9 +75,6 @@ func ownCgroup() (string, error) {
 		return "", fmt.Errorf("%w: /proc/self/cgroup has no unified entry", ErrNoCgroup)
 	}
 	dir := filepath.Join(mount, rel)
-	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
-		return "", fmt.Errorf("%w: %s has no cgroup.kill", ErrNoCgroup, dir)
-	}
 	if unix.Access(dir, unix.W_OK) != nil {
 		return "", fmt.Errorf("%w: %s is not writable", ErrNoCgroup, dir)
 	}
