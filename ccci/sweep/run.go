@@ -25,15 +25,23 @@ import (
 // past it no further run starts, those recipes get verdict deferred and
 // Run returns an error matching ccci.ErrDeferred. Concurrent runs (jobs >
 // 1) share one exclusive hold: the first takes it, the last to end
-// releases it, so CI jobs get the host whenever no run of the sweep is
-// active.
+// releases it. A CI job waiting when a hold ends goes first (it holds
+// <lockdir>/ci-waiting.lock shared while it waits). The lock's descriptor
+// never leaves this process.
+//
+// Run makes the process the child subreaper of its runs (a process-wide
+// setting), and first cleans up after sweeps that were killed (their
+// runs' processes, temporary directories and missing results).
 //
 // Each run: a fresh ABRA_DIR (removed afterwards) holding
-// recipes/<recipe>, a clone checked out at the tag's commit; the [sweep]
-// run command in the [env] environment plus the variables ccci.SweepRunVars
-// names; its own process group, SIGTERM at the timeout then SIGKILL after
-// the grace, and SIGKILL to whatever is left of the group when it ends;
-// its output in <runs>/<recipe>/<started>-<to>/log beside result.json.
+// recipes/<recipe>, a clone checked out at the tag's commit (in-process:
+// no program is started for it); the [sweep] run command in the [env]
+// environment plus the variables ccci.SweepRunVars names; its own process
+// group (and cgroup, where the sweep's is delegated), SIGTERM at the
+// timeout then SIGKILL after the grace; when it ends, SIGKILL to whatever
+// is left of its cgroup, group, descendants and processes marked with its
+// CCCI_RUN_ID; its output in <runs>/<recipe>/<started>-<to>/log beside
+// result.json.
 // Verdicts: pass, fail, timeout, error (could not start, or the recipe's
 // tags could not be read), interrupted. A pass is promoted, then the state
 // file is re-read: Outcome.Promoted is what the file says. Every run's

@@ -127,6 +127,7 @@ in
           TimeoutStartSec = "12h";
           TimeoutStopSec = "2min";
           KillMode = "mixed";
+          Delegate = true; # each recipe run in a cgroup of its own (see the Debian unit)
           StateDirectory = "cc-ci";
           RuntimeDirectory = "cc-ci";
           RuntimeDirectoryMode = "0770";
@@ -140,7 +141,7 @@ in
           Environment = "HOME=${cfg.stateDir}/home";
           ProtectKernelTunables = true;
           ProtectKernelModules = true;
-          ProtectControlGroups = true;
+          ProtectControlGroups = false; # the delegated subtree stays writable
           RestrictSUIDSGID = true;
           LockPersonality = true;
           RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
