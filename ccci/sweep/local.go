@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,6 +56,9 @@ type localExecutor struct {
 	env     *env.Env
 	sources func(name string) string // where a recipe is cloned from
 	self    proc.ID                  // the sweep's process
+
+	mu      sync.Mutex   // guards leaders, and is held while starting one
+	leaders map[int]bool // the PIDs of the runs' first processes, until waited for
 }
 
 // try checks the recipe out at the tag's commit in a fresh ABRA_DIR and
@@ -112,14 +116,27 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
 	}
 	cmd.Stdout, cmd.Stderr = j.log, j.log
+	l.mu.Lock()
 	if cg != nil {
 		err = cg.Start(cmd)
 	} else {
 		err = cmd.Start()
 	}
+	if err == nil {
+		if l.leaders == nil {
+			l.leaders = map[int]bool{}
+		}
+		l.leaders[cmd.Process.Pid] = true
+	}
+	l.mu.Unlock()
 	if err != nil {
 		return failedStart(ctx, err)
 	}
+	defer func() {
+		l.mu.Lock()
+		delete(l.leaders, cmd.Process.Pid)
+		l.mu.Unlock()
+	}()
 	run.Leader = proc.ID(strconv.Itoa(cmd.Process.Pid) + ".0")
 	if st, err := proc.ReadStat(cmd.Process.Pid); err == nil {
 		run.Leader = proc.IDOf(st)
@@ -139,6 +156,11 @@ const abraPrefix = "cc-ci-abra-"
 // gone, the next one tries again.
 func (l *localExecutor) end(run *ccci.ActiveRun) error {
 	err := run.Kill()
+	// Orphans of any run that exited by themselves are zombies of the
+	// sweep (their subreaper) until waited for.
+	l.mu.Lock()
+	proc.ReapOrphans(func(pid int) bool { return l.leaders[pid] })
+	l.mu.Unlock()
 	err = errors.Join(err, os.RemoveAll(run.Abra))
 	if err != nil {
 		return fmt.Errorf("cleaning up after the run: %w", err)

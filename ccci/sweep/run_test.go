@@ -15,6 +15,7 @@ import (
 	"coopcloud.tech/cc-ci/ccci"
 	"coopcloud.tech/cc-ci/ccci/recipe"
 	"coopcloud.tech/cc-ci/internal/gittest"
+	"coopcloud.tech/cc-ci/internal/proc"
 )
 
 // rtSweep makes recipes (name -> tags), a runner script with body and the
@@ -536,5 +537,40 @@ func TestRunUnreadableRecipes(t *testing.T) {
 		if o.Recipe == "object" && !strings.Contains(o.Note, "peeling tag 2.0.0+1") {
 			t.Errorf("object's note = %q, want it to name the tag it could not peel", o.Note)
 		}
+	}
+}
+
+// TestRunReapsOrphans: a test's child whose parent exits is given to the
+// sweep (its subreaper); whether it exits by itself or is killed when the
+// run ends, the sweep waits for it, so no zombie of the sweep is left.
+func TestRunReapsOrphans(t *testing.T) {
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}},
+		// A double fork: the orphan touches a file and exits; the test
+		// ends once it has.
+		`sh -c 'sh -c "exec touch $DONE" &'; while [ ! -e "$DONE" ]; do sleep 0.01; done`)
+	done := filepath.Join(t.TempDir(), "done")
+	cfg.Env.Tools = append(cfg.Env.Tools, "touch", "sleep")
+	cfg.Env.Vars = map[string]string{"DONE": done}
+	if _, err := Run(context.Background(), cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	zombies := func() []int {
+		var pids []int
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			st, err := proc.ReadStat(pid)
+			comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
+			if err == nil && st.State == 'Z' && st.PPID == os.Getpid() && string(comm) == "touch\n" {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	if left := zombies(); len(left) > 0 {
+		t.Errorf("zombie children of the sweep left: %v", left)
 	}
 }

@@ -220,3 +220,25 @@ func hasEnv(pid int, kv string) bool {
 	}
 	return false
 }
+
+// ReapOrphans waits for the zombie children of this process that keep
+// names not: orphans given to a subreaper that exited by themselves. keep
+// names the children an exec.Cmd still waits for (reaping one would make
+// its Wait fail); the caller must keep it from changing meanwhile.
+func ReapOrphans(keep func(pid int) bool) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	self := os.Getpid()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || keep(pid) {
+			continue
+		}
+		if st, err := ReadStat(pid); err == nil && st.State == 'Z' && st.PPID == self {
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		}
+	}
+}
