@@ -100,8 +100,10 @@ func TestTreeKill(t *testing.T) {
 	defer other.Process.Kill()
 	cmd, pids := startTree(t, "tree", (*exec.Cmd).Start)
 	n, err := Tree{PGID: cmd.Process.Pid, Mark: "MARK=tree"}.Kill()
-	if err != nil || n < 4 {
-		t.Errorf("Kill = %d, %v; want at least 4 (sh, a, b's sh, b) killed", n, err)
+	// How many it counts depends on the order of the kills (a shell whose
+	// child died may exit before its own SIGKILL): what counts is below.
+	if err != nil || n == 0 {
+		t.Errorf("Kill = %d, %v; want some killed, no error", n, err)
 	}
 	for i, pid := range pids[:2] {
 		if !gone(pid) {
