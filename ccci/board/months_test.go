@@ -11,8 +11,8 @@ import (
 )
 
 // monthsOverview is a board for running for months: a recipe flaky in 2
-// of its last 3 runs (the newest one with each try's log on disk) and a
-// last sweep deferred for low disk space.
+// of its last 3 runs (the newest one with each try's log on disk, run as
+// a Drone build) and a last sweep deferred for low disk space.
 func monthsOverview(t *testing.T) *sweep.Overview {
 	t.Helper()
 	runs := t.TempDir()
@@ -35,6 +35,7 @@ func monthsOverview(t *testing.T) *sweep.Overview {
 	}
 	newest := mkrun("20261121T030000Z-1.1.0+1", sweep.Flaky, 21, map[string]string{"log": "try one failed\n", "log-2": "try two passed\n"},
 		[]sweep.Attempt{{Try: 1, Verdict: sweep.Fail, ExitStatus: 1, Log: "log"}, {Try: 2, Verdict: sweep.Pass, Log: "log-2"}})
+	newest.Drone = &sweep.DroneBuild{Number: 42, Link: "https://drone.example.org/coop-cloud/cc-ci/42"}
 	return &sweep.Overview{
 		LastSweep: &sweep.Summary{Status: "deferred", Started: at(21), Finished: at(21).Add(time.Minute),
 			Outcomes: []sweep.Outcome{{Decision: sweep.Decision{Recipe: "flappy"}, Verdict: sweep.Flaky, Promoted: true}},
@@ -56,7 +57,8 @@ func monthsOverview(t *testing.T) *sweep.Overview {
 
 // TestGenerateFlakyAndLowDisk: flaky is a word on the index and the
 // recipe's page, the page counts the flaky runs and links each try's log
-// (copied into the board), and the header names the low-disk deferral.
+// (copied into the board) and the Drone build, and the header names the
+// low-disk deferral.
 func TestGenerateFlakyAndLowDisk(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "board")
 	if err := Generate(dir, monthsOverview(t), Options{Generated: time.Date(2026, 11, 21, 4, 0, 0, 0, time.UTC)}); err != nil {
@@ -77,6 +79,7 @@ func TestGenerateFlakyAndLowDisk(t *testing.T) {
 		`try 1: fail (<a href="../logs/flappy/20261121T030000Z-1.1.0&#43;1.try1.log">log</a>)`,
 		`try 2: pass (<a href="../logs/flappy/20261121T030000Z-1.1.0&#43;1.try2.log">log</a>)`,
 		`try 1: timeout</span>`, // its log is gone: no link
+		`<a class="small" href="https://drone.example.org/coop-cloud/cc-ci/42">Drone #42</a>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("recipe/flappy.html lacks %s in\n%s", want, page)

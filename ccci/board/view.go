@@ -91,10 +91,11 @@ type runView struct {
 	ExitStatus int
 	Promoted   bool
 	Note       string
-	Log        string    // path of the copied log inside the board, "" when not kept
-	logSource  string    // the log file in the run directory
-	Err        string    // result.json unreadable
-	Tries      []tryView // each try, when the run was tried again
+	Log        string            // path of the copied log inside the board, "" when not kept
+	logSource  string            // the log file in the run directory
+	Err        string            // result.json unreadable
+	Tries      []tryView         // each try, when the run was tried again
+	Build      *sweep.DroneBuild // the Drone build that ran it, if any
 }
 
 // tryView is one try of a run that was tried again.
@@ -149,7 +150,7 @@ func newRow(ov *sweep.Overview, r sweep.RecipeStatus, o *Options) *row {
 func newRunView(recipe string, run sweep.RunRecord, o *Options) runView {
 	v := runView{Name: filepath.Base(run.Dir), Started: run.Started, From: run.From, To: run.To, Commit: run.Commit,
 		Verdict: string(run.Verdict), Duration: duration(run.Duration), ExitStatus: run.ExitStatus,
-		Promoted: run.Promoted, Note: o.redact(run.Note)}
+		Promoted: run.Promoted, Note: o.redact(run.Note), Build: run.Drone}
 	if v.logSource = run.LogPath(); v.logSource != "" {
 		v.Log = logName(recipe, v.Name)
 	}
