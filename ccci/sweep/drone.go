@@ -43,9 +43,10 @@ import (
 //     run started (pending, running or awaiting approval) is cancelled and
 //     times out. A sweep interrupted cancels the builds it waits on.
 //   - Records: the run directory gets drone.json (server, repository, run
-//     id, build number and link: written before the sweep waits), the
-//     build's logs (every step's, headed by its name) in the run's log,
-//     and result.json with the build in RunRecord.Drone.
+//     id, build number and link: written before the sweep waits; a retry
+//     is a build of its own, in drone-2.json, ...), the build's logs (every
+//     step's, headed by its name) in the try's log, and result.json with
+//     the last try's build in RunRecord.Drone.
 //   - Exactly once: a run directory left by a killed sweep (drone.json,
 //     and no result recorded in the state file since) is taken up again by
 //     the next sweep that plans the same recipe and tag: it re-attaches to

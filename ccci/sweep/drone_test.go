@@ -423,3 +423,23 @@ func outcomesOf(t *testing.T, cfg *ccci.Config) []string {
 	}
 	return out
 }
+
+// TestDroneRetry: with [sweep] retries, a run whose build failed gets a
+// new build for its second try (not the first one collected again), and
+// passing then is flaky.
+func TestDroneRetry(t *testing.T) {
+	once := filepath.Join(t.TempDir(), "once")
+	cfg, srv := droneSweep(t, map[string][]string{"app": {"1.0.0+1"}},
+		`if [ -e `+once+` ]; then exit 0; fi; : > `+once+`; exit 1`, dronefake.Config{}, "")
+	cfg.Sweep.Retries = 1
+	s, err := Run(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatalf("Run = %v, outcomes %+v", err, s.Outcomes)
+	}
+	if o := s.Outcomes[0]; o.Verdict != Flaky || !o.Promoted {
+		t.Errorf("outcome = %s promoted=%v (%s), want flaky, promoted", o.Verdict, o.Promoted, o.Note)
+	}
+	if n := srv.Created(); n != 2 {
+		t.Errorf("%d builds, want 2 (one per try)", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +16,14 @@ import (
 	"coopcloud.tech/cc-ci/internal/atomicfile"
 )
 
-// droneFile, in a run directory, names the Drone build of the run.
-const droneFile = "drone.json"
+// droneFile, in a run directory, names the Drone build of the run's try
+// n: drone.json, then drone-2.json, ... (a retry is a build of its own).
+func droneFile(n int) string {
+	if n <= 1 {
+		return "drone.json"
+	}
+	return "drone-" + strconv.Itoa(n) + ".json"
+}
 
 // DroneBuild is the Drone build that ran a recipe test (RunRecord.Drone).
 type DroneBuild struct {
@@ -37,13 +44,14 @@ type droneRun struct {
 	Number int64  `json:"number,omitempty"`
 	Link   string `json:"link,omitempty"`
 
+	try   int  // the try it is of: 1, 2, ...
 	saved bool // read from the run directory, or written to it
 }
 
 func (r *droneRun) save(dir string) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err == nil {
-		err = atomicfile.Write(filepath.Join(dir, droneFile), append(b, '\n'), 0o644)
+		err = atomicfile.Write(filepath.Join(dir, droneFile(r.try)), append(b, '\n'), 0o644)
 	}
 	if err != nil {
 		return fmt.Errorf("recording the Drone build in %s: %w", dir, err)
@@ -52,9 +60,10 @@ func (r *droneRun) save(dir string) error {
 	return nil
 }
 
-// readDroneRun reads dir's drone.json; nil when it has none that parses.
-func readDroneRun(dir string) *droneRun {
-	b, err := os.ReadFile(filepath.Join(dir, droneFile))
+// readDroneRun reads the record of try n in dir; nil when it has none
+// that parses.
+func readDroneRun(dir string, n int) *droneRun {
+	b, err := os.ReadFile(filepath.Join(dir, droneFile(n)))
 	if err != nil {
 		return nil
 	}
@@ -62,7 +71,7 @@ func readDroneRun(dir string) *droneRun {
 	if json.Unmarshal(b, &r) != nil {
 		return nil
 	}
-	r.saved = true
+	r.saved, r.try = true, max(n, 1)
 	return &r
 }
 
@@ -72,18 +81,24 @@ func (r *droneRun) matches(x *droneExecutor, d Decision) bool {
 		strings.EqualFold(r.Commit, d.Commit)
 }
 
-// openRun is the run's record: the one in its directory (a run taken up
-// again), else a new one, not yet written.
+// openRun is the record of the job's current try: the one in its
+// directory (a run taken up again), else a new one, not yet written. Each
+// try has an ID of its own (the run's, then "#2", ...), so that a lost
+// create of a retry is never taken for the build of an earlier try.
 func (x *droneExecutor) openRun(j *job) (*droneRun, error) {
-	if r := readDroneRun(j.dir); r != nil && r.matches(x, j.d) {
+	if r := readDroneRun(j.dir, j.attempt); r != nil && r.matches(x, j.d) {
 		return r, nil
 	}
 	rel, err := filepath.Rel(filepath.Dir(filepath.Dir(j.dir)), j.dir)
 	if err != nil {
 		return nil, err
 	}
-	return &droneRun{Server: x.client.Server, Repo: x.repo, ID: x.host + ":" + filepath.ToSlash(rel),
-		Recipe: j.d.Recipe, To: j.d.To, Commit: j.d.Commit}, nil
+	id := x.host + ":" + filepath.ToSlash(rel)
+	if j.attempt > 1 {
+		id += "#" + strconv.Itoa(j.attempt)
+	}
+	return &droneRun{Server: x.client.Server, Repo: x.repo, ID: id,
+		Recipe: j.d.Recipe, To: j.d.To, Commit: j.d.Commit, try: max(j.attempt, 1)}, nil
 }
 
 // resumable returns the newest run directory of d's recipe and tag that a
@@ -102,7 +117,7 @@ func (x *droneExecutor) resumable(runs string, d Decision, last time.Time) (stri
 			continue
 		}
 		dir := filepath.Join(parent, entries[i].Name())
-		if r := readDroneRun(dir); r != nil && r.matches(x, d) {
+		if r := readDroneRun(dir, 1); r != nil && r.matches(x, d) {
 			return dir, started
 		}
 	}
@@ -139,7 +154,7 @@ func logHeader(number int64) string { return fmt.Sprintf("--- Drone build #%d, "
 // logs (fetched by a sweep killed before it recorded the run), and then
 // whether they show a runner refusing the sweep's fingerprint.
 func loggedBuild(j *job, b *drone.Build) (fetched, parity bool) {
-	data, err := os.ReadFile(filepath.Join(j.dir, logFile))
+	data, err := os.ReadFile(j.log.Name()) // the try's own log
 	if err != nil {
 		return false, false
 	}
