@@ -1,8 +1,6 @@
 package ccci
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,13 +42,6 @@ type ActiveRun struct {
 // VarRunID is the variable that marks every process of a sweep's recipe
 // run: its ActiveRun's ID.
 const VarRunID = "CCCI_RUN_ID"
-
-// NewRunID returns a fresh run ID: 16 hex digits from crypto/rand.
-func NewRunID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // never fails on Linux
-	return hex.EncodeToString(b)
-}
 
 // activeDir holds the ActiveRun entries. It is 0700: entries name
 // processes to kill, so only the sweep's user writes or reads them.

@@ -2,6 +2,8 @@ package sweep
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -69,7 +71,7 @@ type localExecutor struct {
 // marked with its CCCI_RUN_ID.
 func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 	d, cfg := j.d, &l.cfg.Sweep
-	run := &ccci.ActiveRun{ID: ccci.NewRunID(), Sweep: l.self, Started: time.Now().UTC(), RunDir: j.dir,
+	run := &ccci.ActiveRun{ID: newRunID(), Sweep: l.self, Started: time.Now().UTC(), RunDir: j.dir,
 		Recipe: d.Recipe, Version: d.To, Commit: d.Commit}
 	run.Abra = filepath.Join(os.TempDir(), abraPrefix+run.ID)
 	cg, err := proc.PlanCgroup("cc-ci-run-" + run.ID)
@@ -145,6 +147,15 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 		fmt.Fprintf(j.log, "cc-ci-sweep: %v\n", err)
 	}
 	return verdict(ctx, runCtx, cmd.Wait())
+}
+
+// newRunID returns a fresh run ID: 16 hex digits from crypto/rand (in
+// this package, not ccci: cc-ci-run, which links ccci, makes none and
+// would pay crypto/rand's init at every start).
+func newRunID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails on Linux
+	return hex.EncodeToString(b)
 }
 
 // abraPrefix begins the name of a run's temporary ABRA_DIR.
