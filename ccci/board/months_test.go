@@ -116,7 +116,7 @@ func TestBrowserFlakyAndLowDisk(t *testing.T) {
 	pdom := string(browse(t, browser, "--dump-dom", "file://"+page))
 	checkLinks(t, page, pdom)
 	ptext := strings.Join(strings.Fields(tagRE.ReplaceAllString(pdom, " ")), " ")
-	for _, want := range []string{"Flaky in 2 of its last 3 runs", "try 1: fail ( log )", "try 2: pass ( log )"} {
+	for _, want := range []string{"Flaky in 2 of its last 3 runs", "try 1: fail ( log )", "try 2: pass ( log )", "log Drone #42"} {
 		if !strings.Contains(ptext, want) {
 			t.Errorf("recipe/flappy.html in the browser lacks %q:\n%s", want, ptext)
 		}
