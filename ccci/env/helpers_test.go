@@ -2,10 +2,11 @@ package env
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // mkdirs makes directories under a fresh temporary root, mode 0755.
@@ -38,7 +39,7 @@ func writeTool(t *testing.T, dir, name, out string) string {
 
 // nobody is the uid and gid of the second user the trust tests plant
 // files as (setpriv --reuid=65534 --regid=65534 --clear-groups).
-const nobody = 65534
+const nobody = proctest.Nobody
 
 // needRoot skips a test that makes files of another user.
 func needRoot(t *testing.T) {
@@ -49,22 +50,8 @@ func needRoot(t *testing.T) {
 }
 
 // asNobody runs script with /bin/sh as nobody, as an attacker on the
-// host would, with setpriv (util-linux).
-func asNobody(t *testing.T, script string) {
-	t.Helper()
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("setpriv not found and CI is set: apt-get install -y util-linux")
-		}
-		t.Skip("setpriv not found (util-linux)")
-	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-ec", script)
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("as nobody: %s: %v\n%s", script, err, out)
-	}
-}
+// host would.
+func asNobody(t *testing.T, script string) { t.Helper(); proctest.AsNobody(t, script) }
 
 // publicDir is a fresh directory under the temporary directory that
 // every user can enter (t.TempDir's parent is 0700), owned by the caller.

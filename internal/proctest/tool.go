@@ -22,3 +22,22 @@ func Tool(t testing.TB, pkg string, names ...string) string {
 	t.Skipf("%s not found: apt-get install -y %s to run this test", names[0], pkg)
 	return ""
 }
+
+// Nobody is the uid and gid of the second user tests act as: an attacker
+// on the host, planting files.
+const Nobody = 65534
+
+// AsNobody runs script with /bin/sh -e as Nobody, through setpriv
+// (util-linux); it needs root, and skips without it.
+func AsNobody(t testing.TB, script string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user needs root")
+	}
+	setpriv := Tool(t, "util-linux", "setpriv")
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-ec", script)
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("as nobody: %s: %v\n%s", script, err, out)
+	}
+}
