@@ -38,6 +38,8 @@ func takeOver(ctx context.Context, cfg *ccci.Config, ev *events) {
 			ev.warn(fmt.Errorf("run %s of a killed sweep: %w", r.ID, err))
 			continue
 		}
+		ev.warn(fmt.Errorf("a killed sweep (PID %d) left the run of %s %s: its processes are ended, it is recorded %s",
+			r.Sweep.PID(), r.Recipe, r.Version, killedNote))
 		if err := r.Forget(cfg.Sweep.Lockdir); err != nil {
 			ev.warn(err)
 		}
