@@ -39,14 +39,28 @@ func Clone(ctx context.Context, src, dst, commit string) (err error) {
 	return nil
 }
 
-// cloneAt clones url into dst and checks out h, detached.
+// cloneAt clones url into dst and checks out h, detached. A local
+// repository is copied (copyClone); one that cannot be, and a URL, are
+// cloned through a transport.
 func cloneAt(ctx context.Context, url, dst string, h plumbing.Hash) error {
-	r, err := git.PlainCloneContext(ctx, dst, false, &git.CloneOptions{
-		URL: url, NoCheckout: true, Tags: git.AllTags,
-	})
+	r, err := copyClone(ctx, url, dst)
+	if errors.Is(err, errNoCopy) {
+		r, err = transportClone(ctx, url, dst)
+	}
 	if err != nil {
 		return err
 	}
+	return checkoutAt(ctx, r, h)
+}
+
+// transportClone clones url into dst through go-git's transport for its
+// scheme, without a checkout.
+func transportClone(ctx context.Context, url, dst string) (*git.Repository, error) {
+	return git.PlainCloneContext(ctx, dst, false, &git.CloneOptions{URL: url, NoCheckout: true, Tags: git.AllTags})
+}
+
+// checkoutAt checks the clone's work tree out at h, detached.
+func checkoutAt(ctx context.Context, r *git.Repository, h plumbing.Hash) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

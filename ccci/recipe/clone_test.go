@@ -42,6 +42,11 @@ func TestClone(t *testing.T) {
 		if st := gittest.Run(t, dst, "status", "--porcelain"); st != "" {
 			t.Errorf("Clone(%s) work tree not clean:\n%s", name, st)
 		}
+		// git itself finds every object of every ref (a copied clone too).
+		gittest.Run(t, dst, "fsck", "--no-progress", "--no-dangling")
+		if got, want := gittest.Run(t, dst, "rev-parse", "origin/main"), gittest.Run(t, src, "rev-parse", "main"); got != want {
+			t.Errorf("Clone(%s) origin/main = %s, want %s", name, got, want)
+		}
 		if diff := cmp.Diff(forEachRef(t, src), forEachRef(t, dst)); diff != "" {
 			t.Errorf("Clone(%s) tags (-want +got):\n%s", name, diff)
 		}
@@ -211,5 +216,27 @@ func TestCloneErrorSaysWhy(t *testing.T) {
 	err = Clone(context.Background(), t.TempDir(), filepath.Join(t.TempDir(), "x"), missing)
 	if err == nil || !contains(err.Error(), "repository not found") {
 		t.Errorf("Clone(not a repository) error = %v, want repository not found", err)
+	}
+}
+
+// TestCloneBorrowedObjects: a clone whose objects live in another
+// repository (git clone --shared: objects/info/alternates) cannot be
+// copied file by file; Clone then goes through the in-process server, and
+// the result is whole.
+func TestCloneBorrowedObjects(t *testing.T) {
+	src := newRepoWithFiles(t)
+	shared := filepath.Join(t.TempDir(), "shared")
+	gittest.Run(t, filepath.Dir(shared), "clone", "-q", "--shared", src, shared)
+	commit := gittest.Run(t, src, "rev-parse", "1.0.0+1^{commit}")
+	dst := filepath.Join(t.TempDir(), "gitea")
+	if err := Clone(context.Background(), shared, dst, commit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, ".git", "objects", "info", "alternates")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the clone borrows objects too: %v", err)
+	}
+	gittest.Run(t, dst, "fsck", "--no-progress", "--no-dangling")
+	if got := gittest.Run(t, dst, "rev-parse", "HEAD"); got != commit {
+		t.Errorf("HEAD = %s, want %s", got, commit)
 	}
 }

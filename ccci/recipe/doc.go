@@ -49,10 +49,13 @@
 // packed refs; annotated tags peeled to their commit) and never run git.
 // RemoteTags lists a remote's tags without cloning; RemoteTagsAll lists many
 // with bounded concurrency. Clone and Fetch give the sweep fresh clones
-// checked out at a tag's commit. Local paths and file:// URLs are served by
-// go-git's upload-pack server inside the process (this package installs it
-// for the "file" scheme), so reading a local repository starts no program
-// and passes no environment anywhere; other URLs are spoken to directly.
+// checked out at a tag's commit. Clone copies a local repository's object
+// files, as git clone --local does (packing them again would cost more
+// than git itself); otherwise local paths and file:// URLs are served by
+// go-git's upload-pack server inside the process (this package installs
+// it for the "file" scheme). Reading a local repository thus starts no
+// program and passes no environment anywhere; other URLs are spoken to
+// directly.
 //
 // # Recipes
 //
