@@ -143,6 +143,17 @@ func ReapDead(lockdir string) ([]*ActiveRun, error) {
 	return dead, errors.Join(errs...)
 }
 
+// CheckActiveDir reports why the sweep could not record its runs in
+// <lockdir>/active: it belongs to another user, is writable by others, or
+// is not a directory. A missing one is fine (Register makes it).
+func CheckActiveDir(lockdir string) error {
+	err := ownDir(activeDir(lockdir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // ownDir checks that dir is a directory of this user that nobody else
 // may write: another user sharing the lock directory must not be able to
 // remove or swap the entries.

@@ -19,7 +19,7 @@ import (
 // preflight checks, before the first clone, what every run needs from
 // this host: the run command resolves in the declared environment and is
 // executable (unless Drone runs the tests: its .drone.yml names the
-// command); the tools meet [env.require] (env.CheckRequire: probed once,
+// command), and the runs can be recorded in <lockdir>/active; the tools meet [env.require] (env.CheckRequire: probed once,
 // then cached while the files are unchanged); the state file's directory
 // and the runs directory are writable; the temporary directory is usable.
 // A problem here is the host's, not a recipe's: the error matches
@@ -37,6 +37,10 @@ func preflight(ctx context.Context, cfg *ccci.Config, e *env.Env) error {
 	if len(s.Run) > 0 && s.Executor != ccci.ExecutorDrone {
 		if _, err := e.LookPath(s.Run[0]); err != nil {
 			return hostError("sweep.run", err)
+		}
+		// Where each run is recorded, to be cleaned up after a kill -9.
+		if err := ccci.CheckActiveDir(s.Lockdir); err != nil {
+			return hostError("lock directory "+s.Lockdir, err)
 		}
 	}
 	if err := e.CheckRequire(ctx); err != nil {

@@ -574,3 +574,31 @@ func TestRunReapsOrphans(t *testing.T) {
 		t.Errorf("zombie children of the sweep left: %v", left)
 	}
 }
+
+// TestRunActiveDirOfAnotherUser: a <lockdir>/active that another user
+// made (or a root sweep, before the service's user) stops the sweep before
+// its first clone, exit 3, and names the directory; no recipe runs.
+func TestRunActiveDirOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a directory to another user needs root")
+	}
+	ran := filepath.Join(t.TempDir(), "ran")
+	cfg := rtSweep(t, map[string][]string{"app": {"1.0.0+1"}}, `: > `+ran)
+	active := filepath.Join(cfg.Sweep.Lockdir, "active")
+	if err := os.MkdirAll(active, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(active, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Run(context.Background(), cfg, Options{})
+	if ccci.ExitCode(err) != ccci.ExitEnv || !strings.Contains(err.Error(), active+" belongs to another user") {
+		t.Errorf("Run = %v (exit %d), want exit 3 naming %s", err, ccci.ExitCode(err), active)
+	}
+	if s == nil || len(s.Outcomes) != 0 {
+		t.Errorf("outcomes = %+v, want none", s)
+	}
+	if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the recipe test ran")
+	}
+}
