@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -57,7 +58,7 @@ func startTree(t *testing.T, mark string, start func(*exec.Cmd) error) (*exec.Cm
 	dir := t.TempDir()
 	script := `sleep 1000 & echo $! > ` + dir + `/a.new && mv ` + dir + `/a.new ` + dir + `/a
 setsid sh -c 'sleep 1001 & echo $! > ` + dir + `/b.new && mv ` + dir + `/b.new ` + dir + `/b; wait' &
-setsid sh -c 'env -i /bin/sleep 1002 & echo $! > ` + dir + `/c.new && mv ` + dir + `/c.new ` + dir + `/c'
+setsid sh -c 'echo $$ > ` + dir + `/p; env -i /bin/sleep 1002 & echo $! > ` + dir + `/c.new && mv ` + dir + `/c.new ` + dir + `/c'
 wait`
 	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.Env = append(os.Environ(), "MARK="+mark)
@@ -79,6 +80,15 @@ wait`
 		}
 		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 		pids = append(pids, pid)
+	}
+	// c is an orphan only once the shell that started it has exited, and
+	// has dropped its environment only once env has exec'd sleep.
+	b, _ := os.ReadFile(filepath.Join(dir, "p"))
+	if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil || !gone(p) {
+		t.Fatalf("the shell that started c (%q) did not exit: %v", b, err)
+	}
+	if !proctest.Eventually(proctest.Wait, func() bool { return proctest.Comm(pids[2]) == "sleep" }) {
+		t.Fatalf("c (%d) never became sleep", pids[2])
 	}
 	return cmd, pids
 }
