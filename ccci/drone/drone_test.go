@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/internal/dronefake"
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 const repo = "coop-cloud/cc-ci"
@@ -29,17 +30,18 @@ func fake(t *testing.T, cfg dronefake.Config) (*dronefake.Server, *Client) {
 // wait polls the build until it is done.
 func wait(t *testing.T, c *Client, n int64) *Build {
 	t.Helper()
-	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		b, err := c.Build(context.Background(), repo, n)
-		if err != nil {
+	var b *Build
+	done := proctest.Eventually(2*proctest.Wait, func() bool {
+		var err error
+		if b, err = c.Build(context.Background(), repo, n); err != nil {
 			t.Fatalf("Build(%d): %v", n, err)
 		}
-		if Done(b.Status) {
-			return b
-		}
+		return Done(b.Status)
+	})
+	if !done {
+		t.Fatalf("build %d not done in %s", n, 2*proctest.Wait)
 	}
-	t.Fatalf("build %d not done in 20s", n)
-	return nil
+	return b
 }
 
 // TestBuildLifecycle: create with parameters, poll to the end, read every

@@ -86,15 +86,15 @@ func nextTick(t *testing.T, path string) {
 	}
 	was := stampOf(fi).ctime
 	probe := filepath.Join(filepath.Dir(path), ".tick")
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	moved := proctest.Eventually(proctest.Wait, func() bool {
 		if err := os.WriteFile(probe, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if fi, err := os.Lstat(probe); err == nil && stampOf(fi).ctime > was {
-			os.Remove(probe)
-			return
-		}
-		time.Sleep(time.Millisecond)
+		fi, err := os.Lstat(probe)
+		return err == nil && stampOf(fi).ctime > was
+	})
+	os.Remove(probe)
+	if !moved {
+		t.Fatalf("the file system's clock did not move in %s", proctest.Wait)
 	}
-	t.Fatal("the file system's clock did not move in 10s")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"coopcloud.tech/cc-ci/ccci/drone"
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // TestPoller: one list request per interval for every waiting run; a run
@@ -41,10 +42,9 @@ func TestPoller(t *testing.T) {
 	if n := <-woke; n != 4 { // not listed: wakes at the first list
 		t.Fatalf("first woken %d, want 4 (not on the list)", n)
 	}
-	for end := time.Now().Add(5 * time.Second); calls.Load() < 5; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) { // several intervals, in which nothing ends
-			t.Fatal("fewer than 5 list requests in 5s")
-		}
+	// Several intervals, in which nothing ends.
+	if !proctest.Eventually(proctest.Wait, func() bool { return calls.Load() >= 5 }) {
+		t.Fatalf("fewer than 5 list requests in %s", proctest.Wait)
 	}
 	select {
 	case n := <-woke:
@@ -68,18 +68,13 @@ func TestPoller(t *testing.T) {
 		t.Errorf("after a failed list, woken %v, want 1 and 3", got)
 	}
 	// Nobody waits: the loop stops.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	stopped := proctest.Eventually(proctest.Wait, func() bool {
 		p.mu.Lock()
-		on := p.on
-		p.mu.Unlock()
-		if !on {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the poll loop still runs with nobody waiting")
-		}
-		time.Sleep(10 * time.Millisecond)
+		defer p.mu.Unlock()
+		return !p.on
+	})
+	if !stopped {
+		t.Fatal("the poll loop still runs with nobody waiting")
 	}
 	// A limit or ctx ends a wait too.
 	if !p.wait(ctx, 1, 10*time.Millisecond) {

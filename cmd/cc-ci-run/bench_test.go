@@ -118,15 +118,8 @@ func warmCache(b *testing.B, tools string, argv []string) {
 		b.Fatal(err)
 	}
 	for _, ent := range entries {
-		fi, err := ent.Info()
-		if err != nil {
+		if err := waitSettled(filepath.Join(tools, ent.Name())); err != nil {
 			b.Fatal(err)
-		}
-		for end := time.Now().Add(10 * time.Second); time.Since(fi.ModTime()) < 1100*time.Millisecond; {
-			if time.Now().After(end) {
-				b.Fatalf("%s: its time is in the future", ent.Name())
-			}
-			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"coopcloud.tech/cc-ci/internal/scripttest"
 )
 
@@ -51,17 +52,23 @@ func cmdSettle(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: settle FILE...")
 	}
 	for _, file := range args {
-		fi, err := os.Stat(ts.MkAbs(file))
-		ts.Check(err)
-		st := fi.Sys().(*syscall.Stat_t)
-		newest := time.Unix(max(st.Ctim.Sec, st.Mtim.Sec)+1, max(st.Ctim.Nsec, st.Mtim.Nsec))
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(newest.Add(100 * time.Millisecond)); {
-			if time.Now().After(deadline) {
-				ts.Fatalf("%s: its time is in the future", file)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		ts.Check(waitSettled(ts.MkAbs(file)))
 	}
+}
+
+// waitSettled waits (polling, at most proctest.Wait) until path's ctime
+// and mtime are more than a second old, past the env cache's racy window.
+func waitSettled(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	newest := time.Unix(max(st.Ctim.Sec, st.Mtim.Sec)+1, max(st.Ctim.Nsec, st.Mtim.Nsec)).Add(100 * time.Millisecond)
+	if !proctest.Eventually(proctest.Wait, func() bool { return time.Now().After(newest) }) {
+		return fmt.Errorf("%s: its time is in the future", path)
+	}
+	return nil
 }
 
 // setup is scripttest.Setup, and sets $BINDIR, the directory testscript

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,8 +33,6 @@ import (
 //	drone once           no recipe and version was built twice
 //	drone running N      wait (20 s at most) until N builds run
 //	drone done N         wait (20 s at most) until N builds have ended
-//	kill9 PIDFILE        SIGKILL the process, wait until it is gone
-//	waitgrep RE GLOB     wait (20 s at most) until a file matching GLOB holds RE
 func TestDroneScripts(t *testing.T) {
 	bin := buildCCCIRun(t)
 	testscript.Run(t, testscript.Params{
@@ -54,8 +50,6 @@ func TestDroneScripts(t *testing.T) {
 func droneCommands() map[string]func(*testscript.TestScript, bool, []string) {
 	cmds := scripttest.Commands()
 	cmds["drone"] = cmdDrone
-	cmds["kill9"] = cmdKill9
-	cmds["waitgrep"] = cmdWaitgrep
 	return cmds
 }
 
@@ -167,47 +161,4 @@ func droneStart(ts *testscript.TestScript, args []string) {
 		fakes.Delete(ts)
 	})
 	ts.Setenv("DRONE_SERVER", s.URL)
-}
-
-// kill9 PIDFILE
-func cmdKill9(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: kill9 PIDFILE")
-	}
-	b, err := os.ReadFile(ts.MkAbs(args[0]))
-	ts.Check(err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	ts.Check(err)
-	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		s := string(stat)
-		if i := strings.LastIndexByte(s, ')'); err != nil || i > 0 && i+2 < len(s) && s[i+2] == 'Z' {
-			return // gone, or a zombie: its locks and files are closed
-		}
-		if time.Now().After(end) {
-			ts.Fatalf("kill9: process %d still running after 10s", pid)
-		}
-	}
-}
-
-// waitgrep RE GLOB
-func cmdWaitgrep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: waitgrep RE GLOB")
-	}
-	re, err := regexp.Compile(args[0])
-	ts.Check(err)
-	for end := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		files, err := filepath.Glob(ts.MkAbs(args[1]))
-		ts.Check(err)
-		for _, f := range files {
-			if b, err := os.ReadFile(f); err == nil && re.Match(b) {
-				return
-			}
-		}
-		if time.Now().After(end) {
-			ts.Fatalf("waitgrep: no file %s holds %s within 20s", args[1], args[0])
-		}
-	}
 }

@@ -12,13 +12,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"coopcloud.tech/cc-ci/ccci"
 	dronec "coopcloud.tech/cc-ci/ccci/drone"
 	"coopcloud.tech/cc-ci/internal/dronefake"
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // pipeline is the part of a Drone pipeline this test checks.
@@ -153,11 +153,12 @@ func TestSweepBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("creating the build as the sweep does: %v", err)
 	}
-	for end := time.Now().Add(20 * time.Second); !dronec.Done(b.Status) && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	proctest.Eventually(2*proctest.Wait, func() bool {
 		if b, err = c.Build(ctx, "coop-cloud/cc-ci", b.Number); err != nil {
 			t.Fatal(err)
 		}
-	}
+		return dronec.Done(b.Status)
+	})
 	if b.Status != dronec.StatusPassing {
 		t.Fatalf("build ended %q, want success", b.Status)
 	}

@@ -58,6 +58,7 @@
 package dronefake
 
 import (
+	"coopcloud.tech/cc-ci/internal/proctest"
 	"net/http/httptest"
 	"os"
 	"path"
@@ -262,12 +263,5 @@ func (s *Server) MaxRunning() int {
 // Wait polls every 10ms, up to limit, until cond holds for the builds;
 // it reports whether it did.
 func (s *Server) Wait(limit time.Duration, cond func([]Build) bool) bool {
-	for end := time.Now().Add(limit); ; time.Sleep(10 * time.Millisecond) {
-		if cond(s.Builds()) {
-			return true
-		}
-		if time.Now().After(end) {
-			return false
-		}
-	}
+	return proctest.Eventually(limit, func() bool { return cond(s.Builds()) })
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
 // placeholder is @NAME@ in an expanded file.
@@ -33,6 +35,14 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(text), 0o644)) // an existing file keeps its mode
 		if strings.HasPrefix(text, "#!") {
 			ts.Check(os.Chmod(path, 0o755))
+			// A process forked meanwhile (another script's exec) holds
+			// the written file open until its own exec: running the
+			// script before then fails with "text file busy".
+			fi, err := os.Stat(path)
+			ts.Check(err)
+			if !proctest.Eventually(waitLimit, func() bool { return !openAnywhere(fi) }) {
+				ts.Fatalf("%s: still open for writing after %s", file, waitLimit)
+			}
 		}
 	}
 }
@@ -42,27 +52,55 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
 		ts.Fatalf("usage: waitfile FILE [SECONDS]")
 	}
-	limit := waitLimit
-	if len(args) == 2 {
-		n, err := strconv.Atoi(args[1])
-		ts.Check(err)
-		limit = time.Duration(n) * time.Second
-	}
+	limit := limitArg(ts, args[1:])
 	if !waitWritten(ts.MkAbs(args[0]), limit) {
 		ts.Fatalf("%s: not written within %s", args[0], limit)
 	}
 }
 
+// limitArg is the optional SECONDS argument of a waiting command, else
+// waitLimit.
+func limitArg(ts *testscript.TestScript, args []string) time.Duration {
+	if len(args) == 0 {
+		return waitLimit
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	return time.Duration(n) * time.Second
+}
+
 // waitWritten polls until path is written (see the package doc) and
 // reports whether it was within limit.
 func waitWritten(path string, limit time.Duration) bool {
-	for end := time.Now().Add(limit); ; time.Sleep(10 * time.Millisecond) {
-		if fi, err := os.Stat(path); err == nil && (fi.Size() > 0 || !openAnywhere(fi)) {
-			return true
+	return proctest.Eventually(limit, func() bool {
+		fi, err := os.Stat(path)
+		return err == nil && (fi.Size() > 0 || !openAnywhere(fi))
+	})
+}
+
+// waitgrep RE GLOB [SECONDS]
+func cmdWaitgrep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: waitgrep RE GLOB [SECONDS]")
+	}
+	limit := limitArg(ts, args[2:])
+	re, err := regexp.Compile("(?m)" + args[0]) // line by line, as grep
+	ts.Check(err)
+	pattern := ts.MkAbs(args[1])
+	if _, err := filepath.Glob(pattern); err != nil {
+		ts.Fatalf("waitgrep: %v", err)
+	}
+	held := func() bool {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && re.Match(b) {
+				return true
+			}
 		}
-		if time.Now().After(end) {
-			return false
-		}
+		return false
+	}
+	if !proctest.Eventually(limit, held) {
+		ts.Fatalf("waitgrep: no file %s holds %s within %s", args[1], args[0], limit)
 	}
 }
 

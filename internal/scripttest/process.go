@@ -2,19 +2,20 @@ package scripttest
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"coopcloud.tech/cc-ci/internal/proctest"
 )
 
-// waitLimit is how long waitfile and the PIDFILE commands wait, unless told.
-const waitLimit = 10 * time.Second
+// waitLimit is how long waitfile, waitgrep and the PIDFILE commands wait,
+// unless told.
+const waitLimit = proctest.Wait
 
 // exitcode N PROG [ARG...]
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
@@ -42,20 +43,16 @@ func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: alive PIDFILE")
 	}
 	pid := readPID(ts, args[0])
-	if up := running(pid); up == neg {
-		ts.Fatalf("process %d running = %v", pid, up)
+	if !neg {
+		if !proctest.Alive(pid) {
+			ts.Fatalf("process %d is not running", pid)
+		}
+		return
 	}
-}
-
-// running reads /proc/PID/stat: there, and not a zombie.
-func running(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
+	// SIGKILL is delivered at once, but a process is gone a moment later.
+	if !proctest.Eventually(waitLimit, func() bool { return !proctest.Alive(pid) }) {
+		ts.Fatalf("process %d still running after %s", pid, waitLimit)
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')') // the command name may hold anything
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 var signals = map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "KILL": syscall.SIGKILL}

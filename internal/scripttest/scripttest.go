@@ -6,8 +6,11 @@
 //	                          and @NAME@ with $NAME, if set; a FILE starting
 //	                          with #! becomes executable
 //	waitfile FILE [SECONDS]   wait (10 seconds unless told) until FILE is written
+//	waitgrep RE GLOB [SECONDS]
+//	                          wait (10 seconds unless told) until a file matching
+//	                          GLOB holds a match of RE
 //	alive PIDFILE             the process whose PID the file holds runs (a zombie
-//	                          does not); with !, it does not
+//	                          does not); with !, wait (10 seconds) until it does not
 //	signal NAME PIDFILE       send SIGNAME (TERM, INT or KILL) to that process
 //	isparent PIDFILE          the file holds the PID of this test process
 //	mkrecipe DIR [TAG...]     make a repository at DIR with gittest.Repo
@@ -44,6 +47,7 @@ func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []stri
 		"exitcode":  cmdExitcode,
 		"expand":    cmdExpand,
 		"waitfile":  cmdWaitfile,
+		"waitgrep":  cmdWaitgrep,
 		"alive":     cmdAlive,
 		"signal":    cmdSignal,
 		"isparent":  cmdIsparent,
