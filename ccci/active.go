@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"coopcloud.tech/cc-ci/ccci/env"
 	"coopcloud.tech/cc-ci/internal/atomicfile"
 	"coopcloud.tech/cc-ci/internal/proc"
 )
@@ -162,16 +163,16 @@ func ownDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	switch {
+	reason := "belongs to another user"
+	switch st, _ := fi.Sys().(*syscall.Stat_t); {
 	case !fi.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	case !ok || int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%s belongs to another user", dir)
-	case fi.Mode().Perm()&0o022 != 0:
-		return fmt.Errorf("%s is writable by others (mode %v)", dir, fi.Mode().Perm())
+		reason = "is not a directory"
+	case env.OwnedAlone(fi):
+		return nil
+	case st != nil && int(st.Uid) == os.Geteuid():
+		reason = "is writable by others"
 	}
-	return nil
+	return fmt.Errorf("%s %s (mode %v)", dir, reason, fi.Mode())
 }
 
 // RemoveStaleEntries removes what writes of entries left when their
@@ -188,7 +189,7 @@ func RemoveStaleEntries(lockdir string) {
 	}
 }
 
-// readActive reads an entry, nil when another user owns it.
+// readActive reads an entry, nil when it is not this user's alone.
 func readActive(path string) (*ActiveRun, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -199,7 +200,7 @@ func readActive(path string) (*ActiveRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading active run: %w", err)
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() || !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() || !env.OwnedAlone(fi) {
 		return nil, nil
 	}
 	var r ActiveRun

@@ -137,7 +137,7 @@ func (c *cache) read() bool {
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !ownedAlone(fi) || !fi.Mode().IsRegular() {
+	if err != nil || !OwnedAlone(fi) || !fi.Mode().IsRegular() {
 		return false
 	}
 	data, err := io.ReadAll(io.LimitReader(f, cacheSize+1))
@@ -152,9 +152,11 @@ func (c *cache) read() bool {
 	return true
 }
 
-// ownedAlone reports whether fi is the invoking user's and only theirs to
-// write.
-func ownedAlone(fi fs.FileInfo) bool {
+// OwnedAlone reports whether fi is the invoking user's and only theirs to
+// write (no group or other write bit): the rule for the files cc-ci keeps
+// for itself under the runtime directory (strict views, the tool cache,
+// the sweep's active runs).
+func OwnedAlone(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Geteuid() && fi.Mode().Perm()&0o022 == 0
 }

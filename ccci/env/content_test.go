@@ -181,7 +181,7 @@ func TestContentCache(t *testing.T) {
 		}
 		fi, err := os.Lstat(cacheFile)
 		data, _ := os.ReadFile(cacheFile)
-		if err != nil || !ownedAlone(fi) || !strings.Contains(string(data), real) || strings.Contains(string(data), fake) {
+		if err != nil || !OwnedAlone(fi) || !strings.Contains(string(data), real) || strings.Contains(string(data), fake) {
 			t.Errorf("%s: cache %v %q, %v; want it rewritten, the user's alone", how, fi.Mode(), data, err)
 		}
 	}

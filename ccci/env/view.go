@@ -81,7 +81,7 @@ func makeUserDir(root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !fi.IsDir() || !ownedAlone(fi) {
+	if !fi.IsDir() || !OwnedAlone(fi) {
 		return "", &InsecureError{Path: dir, Mode: fi.Mode(), Reason: fmt.Sprintf(
 			"runtime directory is not a directory that only the invoking user (uid %d) owns and can write", os.Geteuid())}
 	}
@@ -149,7 +149,7 @@ func (e *Env) makeView() (string, error) {
 func viewIntact(dir string) bool {
 	for _, p := range []string{dir, filepath.Join(dir, "bin")} {
 		fi, err := os.Lstat(p)
-		if err != nil || !fi.IsDir() || !ownedAlone(fi) {
+		if err != nil || !fi.IsDir() || !OwnedAlone(fi) {
 			return false
 		}
 	}

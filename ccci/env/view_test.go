@@ -70,7 +70,7 @@ func TestStrictView(t *testing.T) {
 	}
 	// The view and the directories above it are the user's alone.
 	for _, d := range []string{udir, filepath.Dir(e.View), e.View} {
-		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() || !ownedAlone(fi) {
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() || !OwnedAlone(fi) {
 			t.Errorf("%s: %v, %v; want a directory only the user can write", d, fi.Mode(), err)
 		}
 	}
@@ -117,7 +117,7 @@ func TestStrictViewTampered(t *testing.T) {
 			t.Fatalf("after %s: Resolve = %v (view %q), want the view rebuilt at %s", how, err, e.View, view)
 		}
 		for _, d := range []string{filepath.Dir(view), view} {
-			if fi, err := os.Lstat(d); err != nil || !ownedAlone(fi) {
+			if fi, err := os.Lstat(d); err != nil || !OwnedAlone(fi) {
 				t.Fatalf("after %s: %s is %v, %v; want it rebuilt, the user's alone", how, d, fi.Mode(), err)
 			}
 		}
