@@ -176,17 +176,26 @@ func ownDir(dir string) error {
 }
 
 // RemoveStaleEntries removes what writes of entries left when their
-// sweep was killed mid-write. Only a sweep calls it, holding the sweep
-// lock, before its first run: nobody else writes entries.
-func RemoveStaleEntries(lockdir string) {
+// sweep was killed mid-write, and entries that do not parse (ReapDead
+// reports them; nobody can tell what they named), and returns the paths
+// of the latter. Only a sweep calls it, holding the sweep lock, before its
+// first run: nobody else writes entries.
+func RemoveStaleEntries(lockdir string) (corrupt []string) {
 	dir := activeDir(lockdir)
 	if ownDir(dir) != nil {
-		return
+		return nil
 	}
 	stale, _ := filepath.Glob(filepath.Join(dir, atomicfile.TempPrefix("*")+"*"))
 	for _, p := range stale {
 		_ = os.Remove(p)
 	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, p := range entries {
+		if _, err := readActive(p); err != nil && os.Remove(p) == nil {
+			corrupt = append(corrupt, p)
+		}
+	}
+	return corrupt
 }
 
 // readActive reads an entry, nil when it is not this user's alone.

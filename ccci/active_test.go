@@ -96,3 +96,34 @@ printf '{"id": "planted", "sweep": "2147483647.1"}' > `+lockdir+`/active/planted
 		t.Errorf("the refusal reads as a missing file: %v", err)
 	}
 }
+
+// TestRemoveStaleEntries: what a killed write left, and an entry that does
+// not parse (a disk error, a hand edit), go; a whole entry stays. Until
+// then, ReapDead reports the broken entry.
+func TestRemoveStaleEntries(t *testing.T) {
+	lockdir := t.TempDir()
+	whole := &ActiveRun{ID: "whole", Sweep: proc.Self()}
+	if err := whole.Register(lockdir); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(lockdir, "active")
+	broken, half := filepath.Join(dir, "broken.json"), filepath.Join(dir, ".whole.json.tmp-123")
+	for _, p := range []string{broken, half} {
+		if err := os.WriteFile(p, []byte("{\"id\": "), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ReapDead(lockdir); err == nil || !strings.Contains(err.Error(), broken) {
+		t.Errorf("ReapDead with a broken entry: %v, want an error naming %s", err, broken)
+	}
+	if got := RemoveStaleEntries(lockdir); len(got) != 1 || got[0] != broken {
+		t.Errorf("RemoveStaleEntries = %v, want [%s]", got, broken)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 1 || left[0].Name() != "whole.json" {
+		t.Errorf("left in %s: %v, want whole.json alone", dir, left)
+	}
+	if _, err := ReapDead(lockdir); err != nil {
+		t.Errorf("ReapDead after the clean-up: %v", err)
+	}
+}

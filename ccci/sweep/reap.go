@@ -44,7 +44,9 @@ func takeOver(ctx context.Context, cfg *ccci.Config, ev *events) {
 			ev.warn(err)
 		}
 	}
-	ccci.RemoveStaleEntries(cfg.Sweep.Lockdir)
+	for _, p := range ccci.RemoveStaleEntries(cfg.Sweep.Lockdir) {
+		ev.warn(fmt.Errorf("removed %s: not an active-run entry cc-ci wrote", p))
+	}
 }
 
 // settleKilled writes the result of a run its sweep left, unless it has
