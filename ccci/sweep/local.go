@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -118,7 +117,23 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 		cmd.Env = append(cmd.Env, ccci.ConfigEnv+"="+f)
 	}
 	cmd.Stdout, cmd.Stderr = j.log, j.log
+	if err := l.start(cmd, cg); err != nil {
+		return failedStart(ctx, err)
+	}
+	defer l.waited(cmd)
+	run.Leader = proc.IDOfPID(cmd.Process.Pid)
+	if err := run.Register(cfg.Lockdir); err != nil {
+		fmt.Fprintf(j.log, "cc-ci-sweep: %v\n", err)
+	}
+	return verdict(ctx, runCtx, cmd.Wait())
+}
+
+// start starts cmd, in cg when not nil, and counts it among the leaders
+// until waited is called: ReapOrphans must not wait for it.
+func (l *localExecutor) start(cmd *exec.Cmd, cg *proc.Cgroup) error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	var err error
 	if cg != nil {
 		err = cg.Start(cmd)
 	} else {
@@ -130,23 +145,14 @@ func (l *localExecutor) try(ctx context.Context, j *job) (t try) {
 		}
 		l.leaders[cmd.Process.Pid] = true
 	}
-	l.mu.Unlock()
-	if err != nil {
-		return failedStart(ctx, err)
-	}
-	defer func() {
-		l.mu.Lock()
-		delete(l.leaders, cmd.Process.Pid)
-		l.mu.Unlock()
-	}()
-	run.Leader = proc.ID(strconv.Itoa(cmd.Process.Pid) + ".0")
-	if st, err := proc.ReadStat(cmd.Process.Pid); err == nil {
-		run.Leader = proc.IDOf(st)
-	}
-	if err := run.Register(cfg.Lockdir); err != nil {
-		fmt.Fprintf(j.log, "cc-ci-sweep: %v\n", err)
-	}
-	return verdict(ctx, runCtx, cmd.Wait())
+	return err
+}
+
+// waited ends start's tracking of cmd, once cmd.Wait has returned.
+func (l *localExecutor) waited(cmd *exec.Cmd) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.leaders, cmd.Process.Pid)
 }
 
 // newRunID returns a fresh run ID: 16 hex digits from crypto/rand (in

@@ -55,16 +55,19 @@ func parseStat(pid int, b []byte) (Stat, error) {
 type ID string
 
 // Self is the ID of this process.
-func Self() ID {
-	st, err := ReadStat(os.Getpid())
-	if err != nil {
-		return ID(strconv.Itoa(os.Getpid()) + ".0")
-	}
-	return IDOf(st)
-}
+func Self() ID { return IDOfPID(os.Getpid()) }
 
 // IDOf is the ID of the process st describes.
 func IDOf(st Stat) ID { return ID(strconv.Itoa(st.PID) + "." + strconv.FormatUint(st.Start, 10)) }
+
+// IDOfPID is the ID of the live process pid; when its stat cannot be
+// read, PID.0, which no live process matches.
+func IDOfPID(pid int) ID {
+	if st, err := ReadStat(pid); err == nil {
+		return IDOf(st)
+	}
+	return ID(strconv.Itoa(pid) + ".0")
+}
 
 // PID is the process ID part of id, 0 when id is malformed.
 func (id ID) PID() int {
