@@ -79,7 +79,9 @@ func (h *hostLock) acquire(ctx context.Context, waiting func()) error {
 	dl := time.NewTimer(time.Until(h.deadline))
 	defer dl.Stop()
 	for announced := false; ; {
+		blocker := h.waiting // who kept the sweep out, for the deferral's message
 		if !h.ciWaiting() {
+			blocker = h.path
 			l, err := ccci.TryLock(h.path)
 			if err == nil {
 				h.lock, h.count = l, 1
@@ -99,7 +101,7 @@ func (h *hostLock) acquire(ctx context.Context, waiting func()) error {
 			return ctx.Err()
 		case <-dl.C:
 			return fmt.Errorf("a CI job still holds %s at the defer deadline %s: %w",
-				h.path, h.deadline.UTC().Format(time.RFC3339), ccci.ErrDeferred)
+				blocker, h.deadline.UTC().Format(time.RFC3339), ccci.ErrDeferred)
 		case <-t.C:
 		}
 		pause = min(2*pause, ccci.DefaultPoll)
