@@ -82,8 +82,8 @@ func (r *ActiveRun) Forget(lockdir string) error {
 // marked with its ID, then removes the cgroup.
 func (r *ActiveRun) Kill() error {
 	var errs []error
+	cg := &proc.Cgroup{Dir: r.Cgroup}
 	if r.Cgroup != "" {
-		cg := &proc.Cgroup{Dir: r.Cgroup}
 		errs = append(errs, cg.Kill(5*time.Second))
 	}
 	// The group is the leader's PID, unless that PID now names another
@@ -96,7 +96,7 @@ func (r *ActiveRun) Kill() error {
 	_, err := proc.Tree{PGID: pgid, Mark: VarRunID + "=" + r.ID}.Kill()
 	errs = append(errs, err)
 	if r.Cgroup != "" {
-		errs = append(errs, (&proc.Cgroup{Dir: r.Cgroup}).Remove())
+		errs = append(errs, cg.Remove())
 	}
 	return errors.Join(errs...)
 }
